@@ -1,0 +1,225 @@
+// mend: the command-line client for people and scripts.
+//
+// Every command prints a short human answer on stdout and exits 0, or prints one line
+// "mend: <what went wrong>" on stderr and exits non-zero (1 for errors, 2 for usage).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "client/connection.h"
+#include "client/credentials.h"
+#include "client/password_input.h"
+#include "common/account_rules.h"
+
+namespace mend::client {
+namespace {
+
+constexpr const char* kDefaultServer = "ws://127.0.0.1:8080";
+
+struct Globals {
+  std::string server;  // empty: the signed-in server, else the default
+  bool password_stdin = false;
+};
+
+int Fail(const std::string& message) {
+  std::cerr << "mend: " << message << "\n";
+  return 1;
+}
+
+int Fail(const Error& e) {
+  std::string line = e.message;
+  if (e.code == v1::RATE_LIMITED && e.retry_after_seconds > 0) {
+    line += " (in " + std::to_string((e.retry_after_seconds + 59) / 60) + " min)";
+  }
+  return Fail(line);
+}
+
+std::string ServerFor(const Globals& g, const std::optional<Credentials>& saved) {
+  if (!g.server.empty()) return g.server;
+  if (saved) return saved->server;
+  return kDefaultServer;
+}
+
+Result<std::unique_ptr<Connection>> Connect(const std::string& server) {
+  return Connection::Open(server);
+}
+
+// A connection signed in with the saved token.
+Result<std::unique_ptr<Connection>> ConnectSignedIn(const Globals& g) {
+  auto saved = LoadCredentials(CredentialsPath());
+  if (!saved.ok()) return saved.error();
+  if (!saved.value()) {
+    return MakeError(v1::UNAUTHENTICATED,
+                     "you are not signed in; run `mend register LOGIN --name NAME` or `mend login LOGIN`");
+  }
+  const Credentials& c = *saved.value();
+  if (!g.server.empty() && g.server != c.server) {
+    return MakeError(v1::UNAUTHENTICATED, "you are signed in to " + c.server + ", not " +
+                                              g.server + "; run `mend login` for that server");
+  }
+  auto conn = Connect(c.server);
+  if (!conn.ok()) return conn.error();
+  auto who = conn.value()->Authenticate(c.token);
+  if (!who.ok()) {
+    if (who.code() == v1::UNAUTHENTICATED) {
+      return MakeError(v1::UNAUTHENTICATED,
+                       "your sign-in is no longer valid; run `mend login " + c.login + "`");
+    }
+    return who.error();
+  }
+  return conn;
+}
+
+std::string Describe(const v1::Account& a) { return a.display_name() + " (" + a.login() + ")"; }
+
+int SaveGranted(const std::string& server, const v1::Granted& granted) {
+  Status s = SaveCredentials(CredentialsPath(),
+                             Credentials{server, granted.account().login(), granted.token()});
+  if (!s.ok()) return Fail(s.error());
+  return 0;
+}
+
+int Register(const Globals& g, const std::string& login, const std::string& name) {
+  auto normalized = account_rules::NormalizeLogin(login);
+  if (!normalized.ok()) return Fail(normalized.error());
+  auto display = account_rules::NormalizeDisplayName(name);
+  if (!display.ok()) return Fail(display.error());
+  auto password = ReadPassword("Choose a password (at least 8 characters): ", g.password_stdin);
+  if (!password.ok()) return Fail(password.error());
+  if (Status s = account_rules::CheckPassword(password.value(), normalized.value()); !s.ok()) {
+    return Fail(s.error());
+  }
+  if (!g.password_stdin) {
+    auto again = ReadPassword("Type it again: ", false);
+    if (!again.ok()) return Fail(again.error());
+    if (again.value() != password.value()) return Fail("the two passwords differ; nothing was created");
+  }
+  std::string server = g.server.empty() ? kDefaultServer : g.server;
+  auto conn = Connect(server);
+  if (!conn.ok()) return Fail(conn.error());
+  auto granted = conn.value()->Register(login, name, password.value());
+  if (!granted.ok()) return Fail(granted.error());
+  if (int rc = SaveGranted(server, granted.value()); rc != 0) return rc;
+  std::cout << "Welcome, " << granted.value().account().display_name() << ". You are signed in as "
+            << granted.value().account().login() << ".\n"
+            << "Next: `mend invite` gives you a code for your partner, or `mend accept CODE` "
+               "if they sent you one.\n";
+  return 0;
+}
+
+int Login(const Globals& g, const std::string& login) {
+  auto password = ReadPassword("Password for " + login + ": ", g.password_stdin);
+  if (!password.ok()) return Fail(password.error());
+  std::string server = g.server.empty() ? kDefaultServer : g.server;
+  auto conn = Connect(server);
+  if (!conn.ok()) return Fail(conn.error());
+  auto granted = conn.value()->Login(login, password.value());
+  if (!granted.ok()) return Fail(granted.error());
+  if (int rc = SaveGranted(server, granted.value()); rc != 0) return rc;
+  std::cout << "Signed in as " << Describe(granted.value().account()) << ".\n";
+  return 0;
+}
+
+int Logout(const Globals& g) {
+  auto saved = LoadCredentials(CredentialsPath());
+  if (!saved.ok()) return Fail(saved.error());
+  if (!saved.value()) {
+    std::cout << "You were not signed in.\n";
+    return 0;
+  }
+  auto conn = ConnectSignedIn(g);
+  if (!conn.ok() && conn.code() != v1::UNAUTHENTICATED) return Fail(conn.error());
+  if (conn.ok()) {
+    Status s = conn.value()->Logout();
+    if (!s.ok()) return Fail(s.error());
+  }
+  if (Status s = RemoveCredentials(CredentialsPath()); !s.ok()) return Fail(s.error());
+  std::cout << "Signed out.\n";
+  return 0;
+}
+
+int WhoAmI(const Globals& g) {
+  auto conn = ConnectSignedIn(g);
+  if (!conn.ok()) return Fail(conn.error());
+  auto me = conn.value()->WhoAmI();
+  if (!me.ok()) return Fail(me.error());
+  std::cout << Describe(me.value()) << (me.value().paired() ? ", paired" : ", not paired yet")
+            << "\n";
+  return 0;
+}
+
+int Invite(const Globals& g) {
+  auto conn = ConnectSignedIn(g);
+  if (!conn.ok()) return Fail(conn.error());
+  auto invite = conn.value()->CreateInvite();
+  if (!invite.ok()) return Fail(invite.error());
+  std::cout << "Give this code to your partner. They run `mend accept CODE`.\n"
+            << "It works once and expires in 24 hours; a new invite replaces it.\n"
+            << invite.value().code() << "\n";
+  return 0;
+}
+
+int Accept(const Globals& g, const std::string& code) {
+  auto conn = ConnectSignedIn(g);
+  if (!conn.ok()) return Fail(conn.error());
+  auto couple = conn.value()->AcceptInvite(code);
+  if (!couple.ok()) return Fail(couple.error());
+  std::cout << "You and " << Describe(couple.value().partner()) << " are now paired.\n";
+  return 0;
+}
+
+int Partner(const Globals& g) {
+  auto conn = ConnectSignedIn(g);
+  if (!conn.ok()) return Fail(conn.error());
+  auto couple = conn.value()->GetPartner();
+  if (!couple.ok()) return Fail(couple.error());
+  std::cout << "Your partner: " << Describe(couple.value().partner()) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace mend::client
+
+int main(int argc, char** argv) {
+  using namespace mend::client;
+  CLI::App app{"mend: a calm, guided conversation for two partners"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  app.add_option("--server", g.server, "server URL (default: where you signed in, else " +
+                                           std::string(kDefaultServer) + ")")
+      ->envname("MEND_SERVER");
+
+  std::string login, name, code;
+  auto* reg = app.add_subcommand("register", "create an account and sign in");
+  reg->add_option("LOGIN", login, "login name: 3-32 of a-z 0-9 . _ -")->required();
+  reg->add_option("--name", name, "the name your partner sees")->required();
+  reg->add_flag("--password-stdin", g.password_stdin, "read the password from standard input");
+
+  auto* in = app.add_subcommand("login", "sign in");
+  in->add_option("LOGIN", login, "login name")->required();
+  in->add_flag("--password-stdin", g.password_stdin, "read the password from standard input");
+
+  auto* out = app.add_subcommand("logout", "sign out and revoke this device's token");
+  auto* who = app.add_subcommand("whoami", "show who is signed in");
+  auto* invite = app.add_subcommand("invite", "create an invite code for your partner");
+  auto* accept = app.add_subcommand("accept", "accept your partner's invite code");
+  accept->add_option("CODE", code, "the invite code")->required();
+  auto* partner = app.add_subcommand("partner", "show your partner");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mend: " << e.what() << " (see mend --help)\n";
+    return 2;
+  }
+  if (reg->parsed()) return Register(g, login, name);
+  if (in->parsed()) return Login(g, login);
+  if (out->parsed()) return Logout(g);
+  if (who->parsed()) return WhoAmI(g);
+  if (invite->parsed()) return Invite(g);
+  if (accept->parsed()) return Accept(g, code);
+  if (partner->parsed()) return Partner(g);
+  return 2;
+}

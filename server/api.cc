@@ -1,0 +1,263 @@
+#include "server/api.h"
+
+#include "common/account_rules.h"
+#include "common/invite_code.h"
+#include "common/log.h"
+
+namespace mend {
+namespace {
+
+v1::Account ToProto(const AccountRecord& r) {
+  v1::Account a;
+  a.set_login(r.login);
+  a.set_display_name(r.display_name);
+  a.set_paired(r.couple_id.has_value());
+  return a;
+}
+
+void SetError(v1::Reply* reply, const Error& e) {
+  auto* err = reply->mutable_error();
+  err->set_code(e.code);
+  err->set_message(e.message);
+  err->set_retry_after_seconds(e.retry_after_seconds);
+}
+
+// Stores `r` in the reply via `setter`, or the error.
+template <typename T, typename Setter>
+void Fill(v1::Reply* reply, const Result<T>& r, Setter setter) {
+  if (r.ok()) {
+    *setter(reply) = r.value();
+  } else {
+    SetError(reply, r.error());
+  }
+}
+
+}  // namespace
+
+Api::Api(Store& store, const Clock& clock, ApiOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      login_failures_(options.max_failures, options.failure_window_ms),
+      invite_failures_(options.max_failures, options.failure_window_ms) {}
+
+Outcome Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message) {
+  Outcome out;
+  v1::Reply* reply = out.reply.mutable_reply();
+  reply->set_request_id(message.request_id());
+  using C = v1::ClientMessage;
+
+  switch (message.command_case()) {
+    case C::kRegister:
+      Fill(reply, Register(conn, message.register_()), [](auto* r) { return r->mutable_granted(); });
+      break;
+    case C::kLogin:
+      Fill(reply, Login(conn, message.login()), [](auto* r) { return r->mutable_granted(); });
+      break;
+    case C::kAuthenticate:
+      Fill(reply, Authenticate(conn, message.authenticate()),
+           [](auto* r) { return r->mutable_account(); });
+      break;
+    case C::COMMAND_NOT_SET:
+      SetError(reply, MakeError(v1::BAD_MESSAGE, "the message carries no command this server knows"));
+      break;
+    default: {
+      // Everything else needs a valid token.
+      Result<int64_t> account = RequireAccount(conn);
+      if (!account.ok()) {
+        SetError(reply, account.error());
+        break;
+      }
+      int64_t id = account.value();
+      switch (message.command_case()) {
+        case C::kLogout:
+          if (Status s = store_.DeleteToken(conn.token_digest); !s.ok()) {
+            SetError(reply, s.error());
+            break;
+          }
+          out.close_token_digest = conn.token_digest;
+          conn.account_id.reset();
+          conn.token_digest.clear();
+          reply->mutable_done();
+          break;
+        case C::kWhoAmI:
+          Fill(reply, AccountView(id), [](auto* r) { return r->mutable_account(); });
+          break;
+        case C::kCreateInvite:
+          Fill(reply, CreateInvite(id), [](auto* r) { return r->mutable_invite(); });
+          break;
+        case C::kAcceptInvite:
+          Fill(reply, AcceptInvite(conn, id, message.accept_invite(), out),
+               [](auto* r) { return r->mutable_couple(); });
+          break;
+        case C::kGetPartner:
+          Fill(reply, GetPartner(id), [](auto* r) { return r->mutable_couple(); });
+          break;
+        default:
+          SetError(reply, MakeError(v1::BAD_MESSAGE, "unknown command"));
+      }
+    }
+  }
+  if (reply->has_error()) {
+    MEND_LOG(kDebug) << "conn " << conn.connection_id << " request " << message.request_id()
+                     << " refused: " << ErrorCodeName(reply->error().code());
+  }
+  return out;
+}
+
+std::optional<Error> Api::Limited(const std::string& key) {
+  auto wait = (key.rfind("login:", 0) == 0 ? login_failures_ : invite_failures_)
+                  .RetryAfterMs(key, clock_.NowMs());
+  if (!wait) return std::nullopt;
+  Error e = MakeError(v1::RATE_LIMITED, "too many failed attempts; try again later");
+  e.retry_after_seconds = static_cast<uint32_t>((*wait + 999) / 1000);
+  return e;
+}
+
+Result<v1::Granted> Api::Grant(ConnectionContext& conn, const AccountRecord& account) {
+  std::string token = crypto::NewToken();
+  std::string digest = crypto::Digest(token);
+  TimeMs now = clock_.NowMs();
+  if (Status s = store_.InsertToken(digest, account.id, now, now + options_.token_ttl_ms);
+      !s.ok()) {
+    return s.error();
+  }
+  conn.account_id = account.id;
+  conn.token_digest = digest;
+  v1::Granted g;
+  g.set_token(token);
+  *g.mutable_account() = ToProto(account);
+  MEND_LOG(kInfo) << "conn " << conn.connection_id << " signed in as account " << account.id;
+  return g;
+}
+
+Result<v1::Granted> Api::Register(ConnectionContext& conn, const v1::Register& cmd) {
+  auto login = account_rules::NormalizeLogin(cmd.login());
+  if (!login.ok()) return login.error();
+  auto display = account_rules::NormalizeDisplayName(cmd.display_name());
+  if (!display.ok()) return display.error();
+  if (Status s = account_rules::CheckPassword(cmd.password(), login.value()); !s.ok()) {
+    return s.error();
+  }
+  // Answer a taken name before spending a password hash on it; the insert re-checks.
+  if (store_.FindAccountByLogin(login.value()).ok()) {
+    return MakeError(v1::LOGIN_TAKEN, "that login name is taken");
+  }
+  auto hash = crypto::HashPassword(cmd.password(), options_.hash_cost);
+  if (!hash.ok()) return hash.error();
+  auto account =
+      store_.CreateAccount(login.value(), display.value(), hash.value(), clock_.NowMs());
+  if (!account.ok()) return account.error();
+  MEND_LOG(kInfo) << "account " << account.value().id << " registered";
+  return Grant(conn, account.value());
+}
+
+Result<v1::Granted> Api::Login(ConnectionContext& conn, const v1::Login& cmd) {
+  auto login = account_rules::NormalizeLogin(cmd.login());
+  if (!login.ok()) return MakeError(v1::UNKNOWN_ACCOUNT, "there is no account with that login name");
+  std::string key = "login:" + login.value();
+  if (auto limited = Limited(key)) return *limited;
+  auto account = store_.FindAccountByLogin(login.value());
+  if (!account.ok()) {
+    if (account.code() == v1::UNKNOWN_ACCOUNT) login_failures_.RecordFailure(key, clock_.NowMs());
+    return account.error();
+  }
+  if (cmd.password().empty()) return MakeError(v1::PASSWORD_EMPTY, "a password is required");
+  if (!crypto::VerifyPassword(cmd.password(), account.value().password_hash)) {
+    login_failures_.RecordFailure(key, clock_.NowMs());
+    MEND_LOG(kInfo) << "account " << account.value().id << " failed a login";
+    return MakeError(v1::WRONG_PASSWORD, "wrong password");
+  }
+  login_failures_.Clear(key);
+  return Grant(conn, account.value());
+}
+
+Result<v1::Account> Api::Authenticate(ConnectionContext& conn, const v1::Authenticate& cmd) {
+  std::string digest = crypto::Digest(cmd.token());
+  auto account_id = store_.FindTokenAccount(digest, clock_.NowMs());
+  if (!account_id.ok()) return account_id.error();
+  conn.account_id = account_id.value();
+  conn.token_digest = digest;
+  return AccountView(account_id.value());
+}
+
+Result<int64_t> Api::RequireAccount(ConnectionContext& conn) {
+  if (!conn.account_id) {
+    return MakeError(v1::UNAUTHENTICATED, "sign in first (register, login or authenticate)");
+  }
+  // Re-checked on every message: a token revoked or expired elsewhere stops working at once.
+  auto account_id = store_.FindTokenAccount(conn.token_digest, clock_.NowMs());
+  if (!account_id.ok() || account_id.value() != *conn.account_id) {
+    conn.account_id.reset();
+    conn.token_digest.clear();
+    return account_id.ok() ? MakeError(v1::UNAUTHENTICATED, "that token is not valid")
+                           : account_id.error();
+  }
+  return account_id.value();
+}
+
+Result<v1::Account> Api::AccountView(int64_t account_id) {
+  auto account = store_.FindAccountById(account_id);
+  if (!account.ok()) return account.error();
+  return ToProto(account.value());
+}
+
+Result<v1::Invite> Api::CreateInvite(int64_t account_id) {
+  std::string code = invite_code::Generate();
+  TimeMs now = clock_.NowMs();
+  TimeMs expires = now + options_.invite_ttl_ms;
+  Status s = store_.CreateInvite(crypto::Digest(*invite_code::Normalize(code)), account_id, now,
+                                 expires);
+  if (!s.ok()) return s.error();
+  v1::Invite invite;
+  invite.set_code(code);
+  invite.set_expires_at_unix(expires / 1000);
+  return invite;
+}
+
+Result<v1::Couple> Api::AcceptInvite(ConnectionContext& conn, int64_t account_id,
+                                     const v1::AcceptInvite& cmd, Outcome& outcome) {
+  std::string by_account = "invite:account:" + std::to_string(account_id);
+  std::string by_connection = "invite:conn:" + std::to_string(conn.connection_id);
+  if (auto limited = Limited(by_account)) return *limited;
+  if (auto limited = Limited(by_connection)) return *limited;
+
+  auto normalized = invite_code::Normalize(cmd.code());
+  Result<CoupleRecord> couple =
+      normalized ? store_.AcceptInvite(crypto::Digest(*normalized), account_id, clock_.NowMs())
+                 : Result<CoupleRecord>(MakeError(
+                       v1::INVITE_UNKNOWN, "an invite code has 10 letters and digits; check it"));
+  if (!couple.ok()) {
+    if (couple.code() == v1::INVITE_UNKNOWN) {
+      invite_failures_.RecordFailure(by_account, clock_.NowMs());
+      invite_failures_.RecordFailure(by_connection, clock_.NowMs());
+    }
+    return couple.error();
+  }
+  const CoupleRecord& c = couple.value();
+  MEND_LOG(kInfo) << "couple " << c.id << " formed by accounts " << c.partner_a << " and "
+                  << c.partner_b;
+  // The inviter learns live that they have a partner now.
+  auto me = AccountView(account_id);
+  if (me.ok()) {
+    v1::ServerMessage push;
+    auto* paired = push.mutable_push()->mutable_paired();
+    *paired->mutable_partner() = me.value();
+    paired->set_paired_at_unix(c.paired_ms / 1000);
+    outcome.pushes.emplace_back(c.partner_a, std::move(push));
+  }
+  return GetPartner(account_id);
+}
+
+Result<v1::Couple> Api::GetPartner(int64_t account_id) {
+  auto couple = store_.FindCoupleOf(account_id);
+  if (!couple.ok()) return couple.error();
+  auto partner = AccountView(couple.value().PartnerOf(account_id));
+  if (!partner.ok()) return partner.error();
+  v1::Couple out;
+  *out.mutable_partner() = partner.value();
+  out.set_paired_at_unix(couple.value().paired_ms / 1000);
+  return out;
+}
+
+}  // namespace mend

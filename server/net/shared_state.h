@@ -1,0 +1,66 @@
+// What every connection of one server shares: the Api, the pool that runs blocking work, the
+// allowed browser origins, and the registry of live WebSocket sessions by account.
+//
+// The registry lets one connection reach others: a pairing is pushed to the inviter's devices,
+// a logout closes every connection of that token. Sessions register themselves and are held
+// weakly, so a closed connection simply drops out.
+#ifndef MEND_SERVER_NET_SHARED_STATE_H_
+#define MEND_SERVER_NET_SHARED_STATE_H_
+
+#include <boost/asio/thread_pool.hpp>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mend/v1/mend.pb.h"
+#include "server/api.h"
+
+namespace mend::net {
+
+class WebsocketSession;
+
+class SharedState {
+ public:
+  SharedState(Api& api, boost::asio::thread_pool& blocking, std::vector<std::string> origins);
+
+  Api& api() { return api_; }
+  boost::asio::thread_pool& blocking() { return blocking_; }
+  uint64_t NextConnectionId() { return ++last_connection_id_; }
+
+  // True if a browser page from `origin` may connect. An empty origin (not a browser) may.
+  bool OriginAllowed(const std::string& origin) const;
+
+  // All thread-safe.
+  void Join(uint64_t connection_id, const std::weak_ptr<WebsocketSession>& session);
+  void Leave(uint64_t connection_id);
+  void BindAccount(uint64_t connection_id, std::optional<int64_t> account_id);
+  // Sends `message` to every connection signed in as `account_id`.
+  void PushToAccount(int64_t account_id, const v1::ServerMessage& message);
+  // Closes every connection that uses the token with this digest.
+  void CloseToken(const std::string& digest);
+  // Closes every connection (server shutdown).
+  void CloseAll();
+
+ private:
+  std::vector<std::shared_ptr<WebsocketSession>> Live(std::optional<int64_t> account_id);
+
+  Api& api_;
+  boost::asio::thread_pool& blocking_;
+  const std::vector<std::string> origins_;
+  std::atomic<uint64_t> last_connection_id_{0};
+
+  struct Entry {
+    std::weak_ptr<WebsocketSession> session;
+    std::optional<int64_t> account_id;
+  };
+  std::mutex mu_;
+  std::unordered_map<uint64_t, Entry> sessions_;
+};
+
+}  // namespace mend::net
+
+#endif  // MEND_SERVER_NET_SHARED_STATE_H_

@@ -1,0 +1,112 @@
+#include "server/server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "common/crypto.h"
+#include "common/log.h"
+#include "server/net/listener.h"
+#include "server/net/shared_state.h"
+#include "server/store.h"
+
+namespace mend {
+namespace {
+
+namespace asio = boost::asio;
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(const ServerOptions& options, std::unique_ptr<Store> store, const Clock& clock)
+      : options_(options),
+        store_(std::move(store)),
+        api_(*store_, clock, options.api),
+        blocking_(static_cast<size_t>(options.blocking_threads)),
+        state_(std::make_shared<net::SharedState>(api_, blocking_, options.allowed_origins)) {}
+
+  ~ServerImpl() override { Stop(); }
+
+  Status Listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return MakeError(v1::INTERNAL, "not an IP address: " + options_.host);
+    try {
+      listener_ = std::make_shared<net::Listener>(
+          ioc_, asio::ip::tcp::endpoint(address, options_.port), state_);
+    } catch (const boost::system::system_error& e) {
+      return MakeError(v1::INTERNAL, "cannot listen on " + options_.host + ":" +
+                                         std::to_string(options_.port) + ": " +
+                                         e.code().message());
+    }
+    port_ = listener_->local_endpoint().port();
+    listener_->Run();
+    for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    return Status();
+  }
+
+  std::string host() const override { return options_.host; }
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    if (listener_) listener_->Stop();
+    state_->CloseAll();
+    // Messages being handled finish and their replies are queued before the I/O threads go.
+    blocking_.join();
+    work_.reset();
+    // Clients get a moment to answer the close handshake; then the loop is stopped regardless
+    // (an idle HTTP keep-alive connection would otherwise hold it for its 30 s timeout).
+    auto joined = std::async(std::launch::async, [this] {
+      for (auto& t : threads_) t.join();
+    });
+    if (joined.wait_for(std::chrono::seconds(2)) == std::future_status::timeout) ioc_.stop();
+    joined.wait();
+    threads_.clear();
+    MEND_LOG(kInfo) << "server stopped";
+  }
+
+ private:
+  ServerOptions options_;
+  std::unique_ptr<Store> store_;
+  Api api_;
+  asio::io_context ioc_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
+      asio::make_work_guard(ioc_)};
+  asio::thread_pool blocking_;
+  std::shared_ptr<net::SharedState> state_;
+  std::shared_ptr<net::Listener> listener_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  std::mutex stop_mu_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  static SystemClock system_clock;
+  if (!crypto::Init()) return MakeError(v1::INTERNAL, "libsodium failed to initialise");
+  std::filesystem::path db_path(options.db_path);
+  if (db_path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(db_path.parent_path(), ec);
+    if (ec) {
+      return MakeError(v1::INTERNAL, "cannot create " + db_path.parent_path().string() + ": " +
+                                         ec.message());
+    }
+  }
+  auto store = OpenSqliteStore(options.db_path);
+  if (!store.ok()) return store.error();
+  const Clock& clock = options.clock ? *options.clock : system_clock;
+  auto server = std::make_unique<ServerImpl>(options, std::move(store).value(), clock);
+  if (Status s = server->Listen(); !s.ok()) return s;
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace mend

@@ -1,0 +1,81 @@
+// Durable state: accounts, tokens, invites and couples.
+//
+// The interface hides the engine (SQLite today; a PostgreSQL store could replace it, design.md
+// §2.7). Every method is one transaction: it either happens completely or not at all, and when it
+// returns OK the change is on disk. Thread-safe: callers may share one Store.
+#ifndef MEND_SERVER_STORE_H_
+#define MEND_SERVER_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace mend {
+
+struct AccountRecord {
+  int64_t id = 0;
+  std::string login;  // normalized
+  std::string display_name;
+  std::string password_hash;
+  TimeMs created_ms = 0;
+  std::optional<int64_t> couple_id;
+};
+
+struct CoupleRecord {
+  int64_t id = 0;
+  int64_t partner_a = 0;  // the one who invited
+  int64_t partner_b = 0;  // the one who accepted
+  TimeMs paired_ms = 0;
+
+  // REQUIRES: account_id is partner_a or partner_b.
+  int64_t PartnerOf(int64_t account_id) const {
+    return account_id == partner_a ? partner_b : partner_a;
+  }
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The schema version this store is at (PRAGMA user_version for SQLite).
+  virtual int SchemaVersion() = 0;
+
+  // LOGIN_TAKEN if the login exists. REQUIRES: login and display name normalized.
+  virtual Result<AccountRecord> CreateAccount(const std::string& login,
+                                              const std::string& display_name,
+                                              const std::string& password_hash, TimeMs now) = 0;
+  // UNKNOWN_ACCOUNT if there is none.
+  virtual Result<AccountRecord> FindAccountByLogin(const std::string& login) = 0;
+  virtual Result<AccountRecord> FindAccountById(int64_t id) = 0;
+
+  // Tokens are stored as digests only.
+  virtual Status InsertToken(const std::string& digest, int64_t account_id, TimeMs now,
+                             TimeMs expires) = 0;
+  // The account a live token belongs to; UNAUTHENTICATED if unknown, revoked or expired.
+  virtual Result<int64_t> FindTokenAccount(const std::string& digest, TimeMs now) = 0;
+  // Revokes a token. Revoking an unknown token is OK.
+  virtual Status DeleteToken(const std::string& digest) = 0;
+
+  // Stores a new open invite by `inviter`, replacing their older open invites.
+  // ALREADY_IN_COUPLE if the inviter has a partner.
+  virtual Status CreateInvite(const std::string& code_digest, int64_t inviter, TimeMs now,
+                              TimeMs expires) = 0;
+  // Pairs the inviter with `acceptor` and marks the invite used, atomically. Errors, checked in
+  // this order: INVITE_UNKNOWN, INVITE_OWN, INVITE_USED, INVITE_REPLACED, INVITE_EXPIRED,
+  // ALREADY_IN_COUPLE (the acceptor), INVITER_IN_COUPLE.
+  virtual Result<CoupleRecord> AcceptInvite(const std::string& code_digest, int64_t acceptor,
+                                            TimeMs now) = 0;
+  // NOT_IN_COUPLE if the account has no partner.
+  virtual Result<CoupleRecord> FindCoupleOf(int64_t account_id) = 0;
+};
+
+// Opens or creates the SQLite database at `path` and migrates its schema to the newest version.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+}  // namespace mend
+
+#endif  // MEND_SERVER_STORE_H_
