@@ -42,7 +42,8 @@ Result<ServerUrl> ParseServerUrl(const std::string& url) {
     out.host = authority;
     out.port = "80";
   }
-  if (out.host.size() >= 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  if (out.host.size() >= 2 && out.host.front() == '[')
+    out.host = out.host.substr(1, out.host.size() - 2);
   if (out.host.empty() || out.port.empty() ||
       out.port.find_first_not_of("0123456789") != std::string::npos) {
     return MakeError(v1::INVALID_ARGUMENT, "a server URL looks like ws://HOST:PORT");
@@ -124,15 +125,16 @@ struct Connection::Impl {
     }
     writing = true;
     ws.text(out_queue.front().second);
-    ws.async_write(asio::buffer(out_queue.front().first), [this](beast::error_code ec, std::size_t) {
-      out_queue.pop_front();
-      if (ec) {
-        out_queue.clear();
-        writing = false;
-        return;  // the read side reports the close
-      }
-      DoWrite();
-    });
+    ws.async_write(asio::buffer(out_queue.front().first),
+                   [this](beast::error_code ec, std::size_t) {
+                     out_queue.pop_front();
+                     if (ec) {
+                       out_queue.clear();
+                       writing = false;
+                       return;  // the read side reports the close
+                     }
+                     DoWrite();
+                   });
   }
 
   template <typename Pred>
@@ -165,46 +167,48 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url,
     connected.set_value(MakeError(v1::UNAVAILABLE, "cannot reach ws://" + u.host + ":" + u.port +
                                                        u.path + ": " + what + ": " + ec.message()));
   };
-  resolver->async_resolve(u.host, u.port, [&, p, resolver, response](beast::error_code ec,
-                                                                     tcp::resolver::results_type r) {
-    if (ec) return fail("resolve", ec);
-    beast::get_lowest_layer(p->ws).expires_after(p->options.timeout);
-    beast::get_lowest_layer(p->ws).async_connect(r, [&, p, response](beast::error_code ec,
-                                                                     tcp::endpoint ep) {
-      if (ec) return fail("connect", ec);
-      beast::get_lowest_layer(p->ws).expires_never();
-      auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
-      timeouts.handshake_timeout = p->options.timeout;
-      p->ws.set_option(timeouts);
-      p->ws.set_option(websocket::stream_base::decorator([p](websocket::request_type& req) {
-        req.set(http::field::user_agent, "mend-client");
-        if (!p->options.subprotocol.empty()) {
-          req.set(http::field::sec_websocket_protocol, p->options.subprotocol);
-        }
-        if (!p->options.origin.empty()) req.set(http::field::origin, p->options.origin);
-      }));
-      // Replies are bounded by the server; accept up to 16 MiB for later history replies.
-      p->ws.read_message_max(16 * 1024 * 1024);
-      std::string host = u.host + ":" + std::to_string(ep.port());
-      p->ws.async_handshake(*response, host, u.path, [&, p, response](beast::error_code ec) {
-        if (ec) {
-          std::string what = "upgrade";
-          if (response->result_int() != 0 && response->result() != http::status::switching_protocols) {
-            what = "the server declined the upgrade (HTTP " +
-                   std::to_string(response->result_int()) + ")";
-          }
-          return fail(what, ec);
-        }
-        if ((*response)[http::field::sec_websocket_protocol] != codec::kSubprotocol) {
-          connected.set_value(MakeError(v1::UNAVAILABLE,
-                                        "the server does not speak the mend.v1 protocol"));
-          return;
-        }
-        connected.set_value(Status());
-        p->StartRead();
+  resolver->async_resolve(
+      u.host, u.port,
+      [&, p, resolver, response](beast::error_code ec, tcp::resolver::results_type r) {
+        if (ec) return fail("resolve", ec);
+        beast::get_lowest_layer(p->ws).expires_after(p->options.timeout);
+        beast::get_lowest_layer(p->ws).async_connect(r, [&, p, response](beast::error_code ec,
+                                                                         tcp::endpoint ep) {
+          if (ec) return fail("connect", ec);
+          beast::get_lowest_layer(p->ws).expires_never();
+          auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
+          timeouts.handshake_timeout = p->options.timeout;
+          p->ws.set_option(timeouts);
+          p->ws.set_option(websocket::stream_base::decorator([p](websocket::request_type& req) {
+            req.set(http::field::user_agent, "mend-client");
+            if (!p->options.subprotocol.empty()) {
+              req.set(http::field::sec_websocket_protocol, p->options.subprotocol);
+            }
+            if (!p->options.origin.empty()) req.set(http::field::origin, p->options.origin);
+          }));
+          // Replies are bounded by the server; accept up to 16 MiB for later history replies.
+          p->ws.read_message_max(16 * 1024 * 1024);
+          std::string host = u.host + ":" + std::to_string(ep.port());
+          p->ws.async_handshake(*response, host, u.path, [&, p, response](beast::error_code ec) {
+            if (ec) {
+              std::string what = "upgrade";
+              if (response->result_int() != 0 &&
+                  response->result() != http::status::switching_protocols) {
+                what = "the server declined the upgrade (HTTP " +
+                       std::to_string(response->result_int()) + ")";
+              }
+              return fail(what, ec);
+            }
+            if ((*response)[http::field::sec_websocket_protocol] != codec::kSubprotocol) {
+              connected.set_value(
+                  MakeError(v1::UNAVAILABLE, "the server does not speak the mend.v1 protocol"));
+              return;
+            }
+            connected.set_value(Status());
+            p->StartRead();
+          });
+        });
       });
-    });
-  });
   p->thread = std::thread([p] { p->ioc.run(); });
   Status s = connected.get_future().get();
   if (!s.ok()) {

@@ -34,9 +34,9 @@ struct ServerUrl {
 Result<ServerUrl> ParseServerUrl(const std::string& url);
 
 struct ConnectOptions {
-  codec::Format format = codec::Format::kBinary;  // how commands are sent
+  codec::Format format = codec::Format::kBinary;               // how commands are sent
   std::string subprotocol = std::string(codec::kSubprotocol);  // tests may offer another
-  std::string origin;                                           // sent as Origin if not empty
+  std::string origin;                                          // sent as Origin if not empty
   Duration timeout{15000};  // for connecting, and the default for every call
 };
 

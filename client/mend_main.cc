@@ -48,13 +48,14 @@ Result<std::unique_ptr<Connection>> ConnectSignedIn(const Globals& g) {
   auto saved = LoadCredentials(CredentialsPath());
   if (!saved.ok()) return saved.error();
   if (!saved.value()) {
-    return MakeError(v1::UNAUTHENTICATED,
-                     "you are not signed in; run `mend register LOGIN --name NAME` or `mend login LOGIN`");
+    return MakeError(
+        v1::UNAUTHENTICATED,
+        "you are not signed in; run `mend register LOGIN --name NAME` or `mend login LOGIN`");
   }
   const Credentials& c = *saved.value();
   if (!g.server.empty() && g.server != c.server) {
-    return MakeError(v1::UNAUTHENTICATED, "you are signed in to " + c.server + ", not " +
-                                              g.server + "; run `mend login` for that server");
+    return MakeError(v1::UNAUTHENTICATED, "you are signed in to " + c.server + ", not " + g.server +
+                                              "; run `mend login` for that server");
   }
   auto conn = Connect(c.server);
   if (!conn.ok()) return conn.error();
@@ -91,7 +92,8 @@ int Register(const Globals& g, const std::string& login, const std::string& name
   if (!g.password_stdin) {
     auto again = ReadPassword("Type it again: ", false);
     if (!again.ok()) return Fail(again.error());
-    if (again.value() != password.value()) return Fail("the two passwords differ; nothing was created");
+    if (again.value() != password.value())
+      return Fail("the two passwords differ; nothing was created");
   }
   std::string server = g.server.empty() ? kDefaultServer : g.server;
   auto conn = Connect(server);
@@ -185,8 +187,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   Globals g;
-  app.add_option("--server", g.server, "server URL (default: where you signed in, else " +
-                                           std::string(kDefaultServer) + ")")
+  app.add_option(
+         "--server", g.server,
+         "server URL (default: where you signed in, else " + std::string(kDefaultServer) + ")")
       ->envname("MEND_SERVER");
 
   std::string login, name, code;
@@ -206,6 +209,14 @@ int main(int argc, char** argv) {
   accept->add_option("CODE", code, "the invite code")->required();
   auto* partner = app.add_subcommand("partner", "show your partner");
 
+  if (argc > 1 && argv[1][0] != '-') {
+    try {
+      app.get_subcommand(argv[1]);
+    } catch (const CLI::OptionNotFound&) {
+      std::cerr << "mend: unknown command '" << argv[1] << "' (see mend --help)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <vector>
 
 namespace mend::account_rules {
 namespace {
@@ -74,14 +75,21 @@ Result<std::string> NormalizeDisplayName(std::string_view display_name) {
 
 Status CheckPassword(std::string_view password, std::string_view normalized_login) {
   if (password.empty()) return MakeError(v1::PASSWORD_EMPTY, "a password is required");
-  if (password.size() < kPasswordMin) {
-    return MakeError(v1::PASSWORD_WEAK, "a password has at least 8 characters");
-  }
   if (password.size() > kPasswordMax) {
     return MakeError(v1::PASSWORD_WEAK, "a password has at most 1024 bytes");
   }
-  if (std::all_of(password.begin(), password.end(),
-                  [&](char c) { return c == password.front(); })) {
+  // Characters, not bytes: seven accented letters are seven characters.
+  std::vector<std::string_view> chars;
+  for (size_t i = 0; i < password.size();) {
+    size_t start = i;
+    if (NextCodePoint(password, i) < 0) i = start + 1;  // a stray byte counts as one
+    chars.push_back(password.substr(start, i - start));
+  }
+  if (chars.size() < kPasswordMin) {
+    return MakeError(v1::PASSWORD_WEAK, "a password has at least 8 characters");
+  }
+  if (std::all_of(chars.begin(), chars.end(),
+                  [&](std::string_view c) { return c == chars.front(); })) {
     return MakeError(v1::PASSWORD_WEAK, "a password cannot be one character repeated");
   }
   std::string lower = Lower(password);
@@ -89,8 +97,8 @@ Status CheckPassword(std::string_view password, std::string_view normalized_logi
     return MakeError(v1::PASSWORD_WEAK, "a password cannot contain the login name");
   }
   static constexpr std::array<std::string_view, 12> kCommon = {
-      "password", "password1", "12345678", "123456789", "1234567890", "qwertyuiop",
-      "qwerty123", "iloveyou", "letmein1", "11111111", "abcdefgh", "abcd1234"};
+      "password",  "password1", "12345678", "123456789", "1234567890", "qwertyuiop",
+      "qwerty123", "iloveyou",  "letmein1", "11111111",  "abcdefgh",   "abcd1234"};
   if (std::find(kCommon.begin(), kCommon.end(), lower) != kCommon.end()) {
     return MakeError(v1::PASSWORD_WEAK, "that password is too common; choose another");
   }

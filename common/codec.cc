@@ -6,7 +6,8 @@ namespace mend::codec {
 namespace {
 
 bool Parse(std::string_view data, Format format, google::protobuf::Message* out) {
-  if (format == Format::kBinary) return out->ParseFromArray(data.data(), static_cast<int>(data.size()));
+  if (format == Format::kBinary)
+    return out->ParseFromArray(data.data(), static_cast<int>(data.size()));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
   return google::protobuf::util::JsonStringToMessage(std::string(data), out, options).ok();

@@ -21,10 +21,10 @@ void Write(Level level, const std::string& line);
 }  // namespace mend::log
 
 // Usage: MEND_LOG(kInfo) << "connection " << id << " closed";
-#define MEND_LOG(level)                                \
+#define MEND_LOG(level)                                 \
   if (!::mend::log::Enabled(::mend::log::Level::level)) \
-    ;                                                  \
-  else                                                 \
+    ;                                                   \
+  else                                                  \
     ::mend::log::internal::Line(::mend::log::Level::level).stream()
 
 namespace mend::log::internal {

@@ -49,7 +49,8 @@ Outcome Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message) {
 
   switch (message.command_case()) {
     case C::kRegister:
-      Fill(reply, Register(conn, message.register_()), [](auto* r) { return r->mutable_granted(); });
+      Fill(reply, Register(conn, message.register_()),
+           [](auto* r) { return r->mutable_granted(); });
       break;
     case C::kLogin:
       Fill(reply, Login(conn, message.login()), [](auto* r) { return r->mutable_granted(); });
@@ -59,7 +60,8 @@ Outcome Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message) {
            [](auto* r) { return r->mutable_account(); });
       break;
     case C::COMMAND_NOT_SET:
-      SetError(reply, MakeError(v1::BAD_MESSAGE, "the message carries no command this server knows"));
+      SetError(reply,
+               MakeError(v1::BAD_MESSAGE, "the message carries no command this server knows"));
       break;
     default: {
       // Everything else needs a valid token.
@@ -145,8 +147,7 @@ Result<v1::Granted> Api::Register(ConnectionContext& conn, const v1::Register& c
   }
   auto hash = crypto::HashPassword(cmd.password(), options_.hash_cost);
   if (!hash.ok()) return hash.error();
-  auto account =
-      store_.CreateAccount(login.value(), display.value(), hash.value(), clock_.NowMs());
+  auto account = store_.CreateAccount(login.value(), display.value(), hash.value(), clock_.NowMs());
   if (!account.ok()) return account.error();
   MEND_LOG(kInfo) << "account " << account.value().id << " registered";
   return Grant(conn, account.value());
@@ -154,7 +155,8 @@ Result<v1::Granted> Api::Register(ConnectionContext& conn, const v1::Register& c
 
 Result<v1::Granted> Api::Login(ConnectionContext& conn, const v1::Login& cmd) {
   auto login = account_rules::NormalizeLogin(cmd.login());
-  if (!login.ok()) return MakeError(v1::UNKNOWN_ACCOUNT, "there is no account with that login name");
+  if (!login.ok())
+    return MakeError(v1::UNKNOWN_ACCOUNT, "there is no account with that login name");
   std::string key = "login:" + login.value();
   if (auto limited = Limited(key)) return *limited;
   auto account = store_.FindAccountByLogin(login.value());
@@ -206,8 +208,8 @@ Result<v1::Invite> Api::CreateInvite(int64_t account_id) {
   std::string code = invite_code::Generate();
   TimeMs now = clock_.NowMs();
   TimeMs expires = now + options_.invite_ttl_ms;
-  Status s = store_.CreateInvite(crypto::Digest(*invite_code::Normalize(code)), account_id, now,
-                                 expires);
+  Status s =
+      store_.CreateInvite(crypto::Digest(*invite_code::Normalize(code)), account_id, now, expires);
   if (!s.ok()) return s.error();
   v1::Invite invite;
   invite.set_code(code);

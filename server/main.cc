@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   using mend::log::Level;
-  mend::log::SetLevel(log_level == "debug"  ? Level::kDebug
-                      : log_level == "warn" ? Level::kWarn
+  mend::log::SetLevel(log_level == "debug"   ? Level::kDebug
+                      : log_level == "warn"  ? Level::kWarn
                       : log_level == "error" ? Level::kError
                       : log_level == "off"   ? Level::kOff
                                              : Level::kInfo);

@@ -39,8 +39,7 @@ class ServerImpl final : public Server {
           ioc_, asio::ip::tcp::endpoint(address, options_.port), state_);
     } catch (const boost::system::system_error& e) {
       return MakeError(v1::INTERNAL, "cannot listen on " + options_.host + ":" +
-                                         std::to_string(options_.port) + ": " +
-                                         e.code().message());
+                                         std::to_string(options_.port) + ": " + e.code().message());
     }
     port_ = listener_->local_endpoint().port();
     listener_->Run();
@@ -97,8 +96,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     std::error_code ec;
     std::filesystem::create_directories(db_path.parent_path(), ec);
     if (ec) {
-      return MakeError(v1::INTERNAL, "cannot create " + db_path.parent_path().string() + ": " +
-                                         ec.message());
+      return MakeError(v1::INTERNAL,
+                       "cannot create " + db_path.parent_path().string() + ": " + ec.message());
     }
   }
   auto store = OpenSqliteStore(options.db_path);

@@ -90,8 +90,8 @@ class SqliteStore final : public Store {
       return MakeError(v1::LOGIN_TAKEN, "that login name is taken");
     }
     if (rc != SQLITE_DONE) return Failed();
-    return AccountRecord{db_->LastInsertId(), login, display_name, password_hash, now,
-                         std::nullopt};
+    return AccountRecord{db_->LastInsertId(), login, display_name,
+                         password_hash,       now,   std::nullopt};
   }
 
   Result<AccountRecord> FindAccountByLogin(const std::string& login) override {
@@ -182,6 +182,10 @@ class SqliteStore final : public Store {
       return MakeError(v1::INVITE_OWN, "that is your own invite; give it to your partner");
     }
     if (state == "used") return MakeError(v1::INVITE_USED, "that invite has been used already");
+    // Pairing withdraws the partners' other invites; say why rather than "replaced".
+    if (CoupleIdLocked(inviter)) {
+      return MakeError(v1::INVITER_IN_COUPLE, "the person who invited you has paired already");
+    }
     if (state == "replaced") {
       return MakeError(v1::INVITE_REPLACED,
                        "that invite was replaced by a newer one; ask for the new code");
@@ -191,9 +195,6 @@ class SqliteStore final : public Store {
     }
     if (CoupleIdLocked(acceptor)) {
       return MakeError(v1::ALREADY_IN_COUPLE, "you already have a partner");
-    }
-    if (CoupleIdLocked(inviter)) {
-      return MakeError(v1::INVITER_IN_COUPLE, "the person who invited you has paired already");
     }
     CoupleRecord couple{0, inviter, acceptor, now};
     {
@@ -264,8 +265,8 @@ class SqliteStore final : public Store {
       if (stmt.error_code() != SQLITE_DONE) return Failed();
       return MakeError(v1::UNKNOWN_ACCOUNT, "there is no account with that login name");
     }
-    AccountRecord r{stmt.Int(0), stmt.Text(1), stmt.Text(2), stmt.Text(3), stmt.Int(4),
-                    std::nullopt};
+    AccountRecord r{stmt.Int(0),  stmt.Text(1), stmt.Text(2),
+                    stmt.Text(3), stmt.Int(4),  std::nullopt};
     if (!stmt.IsNull(5)) r.couple_id = stmt.Int(5);
     return r;
   }

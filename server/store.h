@@ -65,8 +65,9 @@ class Store {
   virtual Status CreateInvite(const std::string& code_digest, int64_t inviter, TimeMs now,
                               TimeMs expires) = 0;
   // Pairs the inviter with `acceptor` and marks the invite used, atomically. Errors, checked in
-  // this order: INVITE_UNKNOWN, INVITE_OWN, INVITE_USED, INVITE_REPLACED, INVITE_EXPIRED,
-  // ALREADY_IN_COUPLE (the acceptor), INVITER_IN_COUPLE.
+  // this order: INVITE_UNKNOWN, INVITE_OWN, INVITE_USED, INVITER_IN_COUPLE (the inviter paired
+  // with someone else, which also withdrew this invite), INVITE_REPLACED, INVITE_EXPIRED,
+  // ALREADY_IN_COUPLE (the acceptor).
   virtual Result<CoupleRecord> AcceptInvite(const std::string& code_digest, int64_t acceptor,
                                             TimeMs now) = 0;
   // NOT_IN_COUPLE if the account has no partner.

@@ -68,13 +68,13 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
       return;
     }
     stream_.expires_never();  // the WebSocket stream sets its own timeouts
-    std::make_shared<WebsocketSession>(stream_.release_socket(), state_)
-        ->Run(parser_->release());
+    std::make_shared<WebsocketSession>(stream_.release_socket(), state_)->Run(parser_->release());
     return;
   }
 
   bool keep_alive = req.keep_alive();
-  if (target == "/healthz" && (req.method() == http::verb::get || req.method() == http::verb::head)) {
+  if (target == "/healthz" &&
+      (req.method() == http::verb::get || req.method() == http::verb::head)) {
     Respond(http::status::ok, "ok\n", keep_alive);
   } else {
     Respond(http::status::not_found, "not found\n", keep_alive);
@@ -88,9 +88,9 @@ void HttpSession::Respond(http::status status, std::string body, bool keep_alive
   response_->keep_alive(keep_alive);
   response_->body() = std::move(body);
   response_->prepare_payload();
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(),
-                                              keep_alive));
+  http::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&HttpSession::OnWrite, shared_from_this(), keep_alive));
 }
 
 void HttpSession::OnWrite(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {

@@ -7,8 +7,8 @@
 #ifndef MEND_SERVER_NET_SHARED_STATE_H_
 #define MEND_SERVER_NET_SHARED_STATE_H_
 
-#include <boost/asio/thread_pool.hpp>
 #include <atomic>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <memory>
 #include <mutex>

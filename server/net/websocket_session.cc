@@ -31,8 +31,8 @@ void WebsocketSession::Run(http::request<http::string_body> request) {
   ws_.read_message_max(kMaxMessageBytes);
   // permessage-deflate stays off (Beast's default): compression of secrets invites CRIME-style
   // attacks and costs memory per connection.
-  ws_.async_accept(request, beast::bind_front_handler(&WebsocketSession::OnAccept,
-                                                       shared_from_this()));
+  ws_.async_accept(request,
+                   beast::bind_front_handler(&WebsocketSession::OnAccept, shared_from_this()));
 }
 
 void WebsocketSession::OnAccept(beast::error_code ec) {
@@ -47,8 +47,7 @@ void WebsocketSession::OnAccept(beast::error_code ec) {
 
 void WebsocketSession::DoRead() {
   if (closing_) return;
-  ws_.async_read(buffer_,
-                 beast::bind_front_handler(&WebsocketSession::OnRead, shared_from_this()));
+  ws_.async_read(buffer_, beast::bind_front_handler(&WebsocketSession::OnRead, shared_from_this()));
 }
 
 void WebsocketSession::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
@@ -79,13 +78,13 @@ void WebsocketSession::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
   }
   // Hashing a password or writing to disk must not stall the I/O threads; the next read waits
   // until this message is answered, so a connection's messages are handled in order.
-  boost::asio::post(state_->blocking(), [self = shared_from_this(),
-                                         m = std::move(message).value()]() {
-    Outcome outcome = self->state_->api().Handle(self->context_, m);
-    boost::asio::post(self->ws_.get_executor(), [self, o = std::move(outcome)]() mutable {
-      self->OnHandled(std::move(o));
-    });
-  });
+  boost::asio::post(
+      state_->blocking(), [self = shared_from_this(), m = std::move(message).value()]() {
+        Outcome outcome = self->state_->api().Handle(self->context_, m);
+        boost::asio::post(self->ws_.get_executor(), [self, o = std::move(outcome)]() mutable {
+          self->OnHandled(std::move(o));
+        });
+      });
 }
 
 void WebsocketSession::OnHandled(Outcome outcome) {
@@ -104,9 +103,8 @@ void WebsocketSession::OnHandled(Outcome outcome) {
 }
 
 void WebsocketSession::Send(std::shared_ptr<const EncodedMessage> message) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message)]() {
-    self->Enqueue(m);
-  });
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), m = std::move(message)]() { self->Enqueue(m); });
 }
 
 void WebsocketSession::Close(CloseReason reason) {

@@ -30,9 +30,9 @@ struct EncodedMessage {
 };
 
 enum class CloseReason {
-  kLoggedOut,        // 4001: the token was revoked
-  kServerStopping,   // 1001 going away
-  kTooSlow,          // 1013 try again later: the write queue overflowed
+  kLoggedOut,       // 4001: the token was revoked
+  kServerStopping,  // 1001 going away
+  kTooSlow,         // 1013 try again later: the write queue overflowed
 };
 
 class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {

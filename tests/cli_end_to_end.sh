@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Two partners pair using only the `mend` program against a real `mend-server` process, and
+# every mistake a person can make at the command line ends in a one-line message and a non-zero
+# exit. Usage: cli_end_to_end.sh MEND_SERVER MEND
+set -euo pipefail
+server_bin=$1
+mend_bin=$2
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; [ -f "$work/server.log" ] && tail -20 "$work/server.log" >&2; exit 1; }
+pass_count=0
+ok() { pass_count=$((pass_count + 1)); echo "ok - $*"; }
+
+# Start the server on a free port and wait for its first line (an event, not a sleep).
+mkfifo "$work/stdout"
+"$server_bin" --listen 127.0.0.1:0 --db "$work/data/mend.db" >"$work/stdout" 2>"$work/server.log" &
+server_pid=$!
+exec 3<"$work/stdout"
+read -r -t 30 -u 3 first_line || fail "server printed nothing"
+[[ $first_line =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || fail "first line was: $first_line"
+port=${BASH_REMATCH[1]}
+url="ws://127.0.0.1:$port"
+ok "server listening on $port"
+
+# /healthz over plain HTTP on the same port.
+exec 4<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&4
+health=$(cat <&4)
+exec 4<&-
+[[ $health == "HTTP/1.1 200 OK"* ]] || fail "healthz answered: $health"
+ok "healthz 200"
+
+as() { local who=$1; shift; XDG_CONFIG_HOME="$work/$who" "$mend_bin" "$@"; }
+# Runs a command that must fail: non-zero exit, exactly one line on stderr starting "mend: ".
+must_fail() {
+  local what=$1; shift
+  local err rc=0
+  err=$("$@" 2>&1 >/dev/null) || rc=$?
+  [ "$rc" -ne 0 ] || fail "$what: exit 0"
+  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$what: not one line: $err"
+  [[ $err == "mend: "* ]] || fail "$what: $err"
+  ok "$what -> $err"
+}
+
+echo 'calm-waters-42' | as sam register sam --name "Sam Rivera" --password-stdin --server "$url" >/dev/null
+ok "sam registered"
+creds="$work/sam/mend/credentials"
+[ "$(stat -c %a "$creds")" = 600 ] || fail "credentials mode $(stat -c %a "$creds")"
+[ "$(stat -c %a "$work/sam/mend")" = 700 ] || fail "config dir mode"
+ok "token kept 0600 in a 0700 directory"
+echo 'quiet-river-7' | as alex register alex --name "Alex Kim" --password-stdin --server "$url" >/dev/null
+ok "alex registered"
+
+[ "$(as sam whoami)" = "Sam Rivera (sam), not paired yet" ] || fail "whoami: $(as sam whoami)"
+ok "whoami uses the server it signed in to"
+must_fail "partner before pairing" as sam partner
+
+code=$(as sam invite | tail -n 1)
+[[ $code =~ ^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$ ]] || fail "invite code: $code"
+ok "invite code $code"
+must_fail "accepting one's own invite" as sam accept "$code"
+must_fail "an unknown code" as alex accept 00000-00000
+as alex accept "$code" | grep -q "Sam Rivera (sam)" || fail "accept"
+ok "alex accepted"
+[ "$(as alex partner)" = "Your partner: Sam Rivera (sam)" ] || fail "alex partner: $(as alex partner)"
+[ "$(as sam partner --server "$url")" = "Your partner: Alex Kim (alex)" ] || fail "sam partner"
+ok "both see each other with mend partner"
+
+must_fail "a used invite" as alex accept "$code"
+must_fail "a taken login" bash -c "echo 'another-pass-9' | XDG_CONFIG_HOME='$work/x' '$mend_bin' register sam --name Sam --password-stdin --server '$url'"
+must_fail "a weak password" bash -c "echo 'short' | XDG_CONFIG_HOME='$work/x' '$mend_bin' register kim --name Kim --password-stdin --server '$url'"
+must_fail "an empty password" bash -c "printf '\n' | XDG_CONFIG_HOME='$work/x' '$mend_bin' register kim --name Kim --password-stdin --server '$url'"
+must_fail "a wrong password" bash -c "echo 'not-my-password' | XDG_CONFIG_HOME='$work/x' '$mend_bin' login sam --password-stdin --server '$url'"
+must_fail "an unknown account" bash -c "echo 'whatever-pass-1' | XDG_CONFIG_HOME='$work/x' '$mend_bin' login nobody --password-stdin --server '$url'"
+must_fail "no password and no terminal" bash -c "XDG_CONFIG_HOME='$work/x' '$mend_bin' login sam --server '$url' </dev/null"
+must_fail "not signed in" as nobody whoami --server "$url"
+must_fail "a server that is not there" bash -c "echo 'whatever-pass-1' | XDG_CONFIG_HOME='$work/x' '$mend_bin' login sam --password-stdin --server ws://127.0.0.1:1"
+must_fail "a malformed server URL" bash -c "echo 'whatever-pass-1' | XDG_CONFIG_HOME='$work/x' '$mend_bin' login sam --password-stdin --server http://example"
+must_fail "another server than the one signed in to" as sam whoami --server ws://127.0.0.1:1
+must_fail "an unknown command" as sam dance
+
+echo 'calm-waters-42' | as sam-laptop login sam --password-stdin --server "$url" >/dev/null
+ok "sam signs in on a second device"
+as sam logout >/dev/null
+[ ! -e "$creds" ] || fail "credentials left after logout"
+must_fail "whoami after logout" as sam whoami
+[ "$(as sam-laptop whoami)" = "Sam Rivera (sam), paired" ] || fail "second device signed out too"
+ok "logout signs out only this device"
+
+# Nothing secret reaches the server log.
+for secret in calm-waters-42 quiet-river-7 not-my-password "$code" "$(sed -n 's/^token=//p' "$work/sam-laptop/mend/credentials")"; do
+  if grep -qF -- "$secret" "$work/server.log"; then fail "server log contains a secret"; fi
+done
+ok "no password, token or invite code in the server log"
+
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "server exited non-zero on SIGTERM"
+server_pid=
+ok "server stops cleanly on SIGTERM"
+echo "$pass_count passed, 0 failed"
