@@ -27,7 +27,8 @@ Result<std::string> NormalizeLogin(std::string_view login);
 Result<std::string> NormalizeDisplayName(std::string_view display_name);
 
 // PASSWORD_EMPTY for an empty password; PASSWORD_WEAK if it is shorter than 8 characters (code
-// points), longer than 1024 bytes, one repeated character, contains the login name, or is a well-known password.
+// points), longer than 1024 bytes, one repeated character, contains the login name, or is a
+// well-known password.
 Status CheckPassword(std::string_view password, std::string_view normalized_login);
 
 }  // namespace mend::account_rules
