@@ -56,6 +56,8 @@ struct Connection::Impl {
 
   ConnectOptions options;
   asio::io_context ioc;
+  // Keeps the I/O thread alive after the connection closes, so that posted work still runs.
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ioc);
   websocket::stream<beast::tcp_stream> ws;
   std::thread thread;
   beast::flat_buffer buffer;
@@ -70,6 +72,7 @@ struct Connection::Impl {
   std::map<uint64_t, std::optional<v1::Reply>> pending;
   std::deque<v1::Reply> unmatched;
   std::deque<v1::Push> pushes;
+  std::function<void(const v1::Push&)> push_handler;  // guarded by mu; called outside it
   std::optional<CloseInfo> closed;
   uint64_t next_request_id = 1;
 
@@ -94,9 +97,13 @@ struct Connection::Impl {
     auto message = codec::DecodeServerMessage(beast::buffers_to_string(buffer.data()), format);
     buffer.consume(buffer.size());
     if (message.ok()) {
-      std::lock_guard<std::mutex> lock(mu);
+      std::unique_lock<std::mutex> lock(mu);
       v1::ServerMessage& m = message.value();
-      if (m.has_push()) {
+      if (m.has_push() && push_handler) {
+        auto handler = push_handler;
+        lock.unlock();
+        handler(m.push());
+      } else if (m.has_push()) {
         pushes.push_back(std::move(*m.mutable_push()));
       } else {
         auto it = pending.find(m.reply().request_id());
@@ -255,11 +262,7 @@ template <typename T, typename Has, typename Get>
 Result<T> Expect(const Result<v1::Reply>& reply, Has has, Get get) {
   if (!reply.ok()) return reply.error();
   const v1::Reply& r = reply.value();
-  if (r.has_error()) {
-    Error e = MakeError(r.error().code(), r.error().message());
-    e.retry_after_seconds = r.error().retry_after_seconds();
-    return e;
-  }
+  if (r.has_error()) return FromProto(r.error());
   if (!has(r)) return MakeError(v1::BAD_MESSAGE, "the server answered with something unexpected");
   return get(r);
 }
@@ -343,6 +346,26 @@ std::optional<v1::Push> Connection::NextPush(std::optional<Duration> timeout) {
   v1::Push p = std::move(impl_->pushes.front());
   impl_->pushes.pop_front();
   return p;
+}
+
+void Connection::SetPushHandler(std::function<void(const v1::Push&)> handler) {
+  // Installed on the I/O thread, so that no push slips between the queue and the handler.
+  auto install = [p = impl_.get(), handler = std::move(handler)]() {
+    std::deque<v1::Push> queued;
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      p->push_handler = handler;
+      if (handler) queued.swap(p->pushes);
+    }
+    for (const auto& push : queued) handler(push);
+  };
+  if (impl_->thread.get_id() == std::this_thread::get_id()) return install();
+  std::promise<void> installed;
+  asio::post(impl_->ws.get_executor(), [&installed, &install]() {
+    install();
+    installed.set_value();
+  });
+  installed.get_future().wait();
 }
 
 void Connection::SendRaw(std::string bytes, bool text) { impl_->Write(std::move(bytes), text); }

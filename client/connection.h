@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,10 @@ class Connection {
 
   // The next pushed event, or nullopt when none arrives in time or the connection closed.
   std::optional<v1::Push> NextPush(std::optional<Duration> timeout = {});
+  // From now on every push goes to `handler` (on the connection's I/O thread, in order) instead
+  // of NextPush; pushes already queued are handed to it first. `handler` must not block on this
+  // connection. An empty handler restores the queue.
+  void SetPushHandler(std::function<void(const v1::Push&)> handler);
 
   // Sends bytes as they are (tests of malformed frames).
   void SendRaw(std::string bytes, bool text);

@@ -33,12 +33,6 @@ int Fail(const Error& e) {
   return Fail(line);
 }
 
-std::string ServerFor(const Globals& g, const std::optional<Credentials>& saved) {
-  if (!g.server.empty()) return g.server;
-  if (saved) return saved->server;
-  return kDefaultServer;
-}
-
 Result<std::unique_ptr<Connection>> Connect(const std::string& server) {
   return Connection::Open(server);
 }

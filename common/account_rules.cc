@@ -1,5 +1,7 @@
 #include "common/account_rules.h"
 
+#include "common/utf8.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -7,23 +9,6 @@
 
 namespace mend::account_rules {
 namespace {
-
-// Decodes one UTF-8 code point starting at s[i]; advances i. Returns -1 for invalid input.
-int32_t NextCodePoint(std::string_view s, size_t& i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return -1;
-  int32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-  for (int k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr std::array<int32_t, 5> kMinForLen = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMinForLen[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-  i += len;
-  return cp;
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -60,7 +45,7 @@ Result<std::string> NormalizeDisplayName(std::string_view display_name) {
   if (trimmed.empty()) return MakeError(v1::INVALID_ARGUMENT, "a display name cannot be empty");
   size_t count = 0;
   for (size_t i = 0; i < trimmed.size();) {
-    int32_t cp = NextCodePoint(trimmed, i);
+    int32_t cp = utf8::NextCodePoint(trimmed, i);
     if (cp < 0) return MakeError(v1::INVALID_ARGUMENT, "a display name must be valid UTF-8");
     if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
       return MakeError(v1::INVALID_ARGUMENT, "a display name cannot contain control characters");
@@ -82,7 +67,7 @@ Status CheckPassword(std::string_view password, std::string_view normalized_logi
   std::vector<std::string_view> chars;
   for (size_t i = 0; i < password.size();) {
     size_t start = i;
-    if (NextCodePoint(password, i) < 0) i = start + 1;  // a stray byte counts as one
+    if (utf8::NextCodePoint(password, i) < 0) i = start + 1;  // a stray byte counts as one
     chars.push_back(password.substr(start, i - start));
   }
   if (chars.size() < kPasswordMin) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "mend/v1/mend.pb.h"
 
@@ -25,10 +26,18 @@ struct Error {
   ErrorCode code = v1::INTERNAL;
   std::string message;
   uint32_t retry_after_seconds = 0;  // only for RATE_LIMITED
+  // Session refusals: where the session stands, so the client can resynchronise.
+  uint64_t current_seq = 0;
+  std::vector<v1::Side> may_act;
+  std::vector<std::string> expected;
+  int64_t session_id = 0;  // SESSION_ALREADY_OPEN: the session to join
 };
 
 inline Error MakeError(ErrorCode code, std::string message) {
-  return Error{code, std::move(message), 0};
+  Error e;
+  e.code = code;
+  e.message = std::move(message);
+  return e;
 }
 
 // A success or an Error.
@@ -68,6 +77,10 @@ class Result {
  private:
   std::variant<T, Error> v_;
 };
+
+// The wire form of an Error, and back.
+void ToProto(const Error& error, v1::Error* out);
+Error FromProto(const v1::Error& error);
 
 // Stable, lower-case name of an error code for logs and messages ("wrong_password").
 std::string ErrorCodeName(ErrorCode code);

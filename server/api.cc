@@ -1,8 +1,11 @@
 #include "server/api.h"
 
+#include <future>
+
 #include "common/account_rules.h"
 #include "common/invite_code.h"
 #include "common/log.h"
+#include "server/session_hub.h"
 
 namespace mend {
 namespace {
@@ -15,12 +18,7 @@ v1::Account ToProto(const AccountRecord& r) {
   return a;
 }
 
-void SetError(v1::Reply* reply, const Error& e) {
-  auto* err = reply->mutable_error();
-  err->set_code(e.code);
-  err->set_message(e.message);
-  err->set_retry_after_seconds(e.retry_after_seconds);
-}
+void SetError(v1::Reply* reply, const Error& e) { ToProto(e, reply->mutable_error()); }
 
 // Stores `r` in the reply via `setter`, or the error.
 template <typename T, typename Setter>
@@ -34,14 +32,22 @@ void Fill(v1::Reply* reply, const Result<T>& r, Setter setter) {
 
 }  // namespace
 
-Api::Api(Store& store, const Clock& clock, ApiOptions options)
+Api::Api(Store& store, const Clock& clock, ApiOptions options, SessionHub* hub)
     : store_(store),
       clock_(clock),
       options_(options),
+      hub_(hub),
       login_failures_(options.max_failures, options.failure_window_ms),
       invite_failures_(options.max_failures, options.failure_window_ms) {}
 
 Outcome Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message) {
+  std::promise<Outcome> promise;
+  auto future = promise.get_future();
+  Handle(conn, message, [&promise](Outcome o) { promise.set_value(std::move(o)); });
+  return future.get();
+}
+
+void Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message, Done done) {
   Outcome out;
   v1::Reply* reply = out.reply.mutable_reply();
   reply->set_request_id(message.request_id());
@@ -71,6 +77,7 @@ Outcome Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message) {
         break;
       }
       int64_t id = account.value();
+      if (HandleSession(conn, id, message, done)) return;
       switch (message.command_case()) {
         case C::kLogout:
           if (Status s = store_.DeleteToken(conn.token_digest); !s.ok()) {
@@ -104,7 +111,73 @@ Outcome Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message) {
     MEND_LOG(kDebug) << "conn " << conn.connection_id << " request " << message.request_id()
                      << " refused: " << ErrorCodeName(reply->error().code());
   }
-  return out;
+  done(std::move(out));
+}
+
+bool Api::HandleSession(ConnectionContext& conn, int64_t account_id,
+                        const v1::ClientMessage& message, const Done& done) {
+  using C = v1::ClientMessage;
+  auto kind = message.command_case();
+  if (kind != C::kOpenSession && kind != C::kJoinSession && kind != C::kLeaveSession &&
+      kind != C::kAct) {
+    return false;
+  }
+  uint64_t request_id = message.request_id();
+  auto reply = [done, request_id](v1::Reply r) {
+    Outcome out;
+    r.set_request_id(request_id);
+    *out.reply.mutable_reply() = std::move(r);
+    done(std::move(out));
+  };
+  auto fail = [&reply](const Error& e) {
+    v1::Reply r;
+    SetError(&r, e);
+    reply(std::move(r));
+  };
+  if (!hub_) {
+    fail(MakeError(v1::INTERNAL, "this server does not host sessions"));
+    return true;
+  }
+  // Every message is authorised against the couple, not only the upgrade: a session of another
+  // couple does not exist for this account.
+  auto couple = store_.FindCoupleOf(account_id);
+  if (!couple.ok()) {
+    if (kind == C::kOpenSession) {
+      fail(couple.error());
+    } else {
+      fail(MakeError(v1::NOT_FOUND, "there is no such session"));
+    }
+    return true;
+  }
+  const CoupleRecord& c = couple.value();
+  switch (kind) {
+    case C::kOpenSession: {
+      int64_t partner = c.PartnerOf(account_id);
+      auto me = AccountView(account_id);
+      auto them = AccountView(partner);
+      if (!me.ok() || !them.ok()) {
+        fail(MakeError(v1::INTERNAL, "could not read the accounts"));
+        break;
+      }
+      hub_->Open(c, account_id, partner, me.value(), them.value(),
+                 message.open_session().topic(), conn.outbox, reply);
+      break;
+    }
+    case C::kJoinSession:
+      hub_->Join(c.id, account_id, message.join_session().session_id(),
+                 message.join_session().after_seq(), conn.outbox, reply);
+      break;
+    case C::kLeaveSession:
+      hub_->Leave(c.id, message.leave_session().session_id(), conn.connection_id, reply);
+      break;
+    case C::kAct:
+      hub_->Act(c.id, account_id, message.act().session_id(), message.client_command_id(),
+                message.act().move(), reply);
+      break;
+    default:
+      break;
+  }
+  return true;
 }
 
 std::optional<Error> Api::Limited(const std::string& key) {

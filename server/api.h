@@ -8,6 +8,8 @@
 #define MEND_SERVER_API_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "mend/v1/mend.pb.h"
+#include "server/outbox.h"
 #include "server/store.h"
 
 namespace mend {
@@ -34,6 +37,7 @@ struct ConnectionContext {
   uint64_t connection_id = 0;
   std::optional<int64_t> account_id;  // set once the connection has a valid token
   std::string token_digest;           // digest of that token
+  std::weak_ptr<Outbox> outbox;       // where session events for this connection go
 };
 
 struct Outcome {
@@ -44,12 +48,22 @@ struct Outcome {
   std::optional<std::string> close_token_digest;
 };
 
+class SessionHub;
+
 class Api {
  public:
-  // REQUIRES: store and clock outlive the Api; crypto::Init() succeeded.
-  Api(Store& store, const Clock& clock, ApiOptions options = {});
+  using Done = std::function<void(Outcome)>;
 
-  // Handles one message. Thread-safe for distinct connections.
+  // REQUIRES: store, clock and hub (if any) outlive the Api; crypto::Init() succeeded.
+  // Without a hub, session commands are refused.
+  Api(Store& store, const Clock& clock, ApiOptions options = {}, SessionHub* hub = nullptr);
+
+  // Handles one message and calls `done` exactly once: before returning for account commands,
+  // later (from another thread) for session moves, once their events are committed. Uses `conn`
+  // only before returning. Thread-safe for distinct connections.
+  void Handle(ConnectionContext& conn, const v1::ClientMessage& message, Done done);
+
+  // Handle, waiting for `done`. For tests and tools.
   Outcome Handle(ConnectionContext& conn, const v1::ClientMessage& message);
 
  private:
@@ -60,6 +74,9 @@ class Api {
   Result<v1::Couple> AcceptInvite(ConnectionContext& conn, int64_t account_id,
                                   const v1::AcceptInvite& cmd, Outcome& outcome);
   Result<v1::Couple> GetPartner(int64_t account_id);
+  // Session commands: false if `message` is not one.
+  bool HandleSession(ConnectionContext& conn, int64_t account_id,
+                     const v1::ClientMessage& message, const Done& done);
 
   // The connection's account if its token is still valid.
   Result<int64_t> RequireAccount(ConnectionContext& conn);
@@ -70,6 +87,7 @@ class Api {
   Store& store_;
   const Clock& clock_;
   const ApiOptions options_;
+  SessionHub* hub_;
   AttemptLimiter login_failures_;
   AttemptLimiter invite_failures_;
 };

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "server/net/listener.h"
 #include "server/net/shared_state.h"
+#include "server/session_hub.h"
 #include "server/store.h"
 
 namespace mend {
@@ -24,11 +25,19 @@ class ServerImpl final : public Server {
   ServerImpl(const ServerOptions& options, std::unique_ptr<Store> store, const Clock& clock)
       : options_(options),
         store_(std::move(store)),
-        api_(*store_, clock, options.api),
+        hub_(ioc_, *store_, clock, options.session,
+             [this](int64_t account, const v1::ServerMessage& m) {
+               state_->PushToAccount(account, m);
+             }),
+        api_(*store_, clock, options.api, &hub_),
         blocking_(static_cast<size_t>(options.blocking_threads)),
-        state_(std::make_shared<net::SharedState>(api_, blocking_, options.allowed_origins)) {}
+        state_(std::make_shared<net::SharedState>(api_, blocking_, options.allowed_origins)) {
+    state_->set_hub(&hub_);
+  }
 
   ~ServerImpl() override { Stop(); }
+
+  Status Recover() { return hub_.Recover(); }
 
   Status Listen() {
     boost::system::error_code ec;
@@ -73,8 +82,9 @@ class ServerImpl final : public Server {
  private:
   ServerOptions options_;
   std::unique_ptr<Store> store_;
-  Api api_;
   asio::io_context ioc_;
+  SessionHub hub_;
+  Api api_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       asio::make_work_guard(ioc_)};
   asio::thread_pool blocking_;
@@ -104,6 +114,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (!store.ok()) return store.error();
   const Clock& clock = options.clock ? *options.clock : system_clock;
   auto server = std::make_unique<ServerImpl>(options, std::move(store).value(), clock);
+  if (Status s = server->Recover(); !s.ok()) return s;
   if (Status s = server->Listen(); !s.ok()) return s;
   return std::unique_ptr<Server>(std::move(server));
 }

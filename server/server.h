@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/session/rules.h"
 #include "server/api.h"
 
 namespace mend {
@@ -33,6 +34,7 @@ struct ServerOptions {
   // nullptr means the system clock. REQUIRES: outlives the server.
   const Clock* clock = nullptr;
   ApiOptions api;
+  session::Config session;
 };
 
 class Server {

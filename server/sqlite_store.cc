@@ -1,9 +1,14 @@
 // The SQLite implementation of Store: one connection, one writer at a time.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
 
+#include "common/crypto.h"
 #include "server/sqlite.h"
 #include "server/store.h"
 
@@ -11,7 +16,7 @@ namespace mend {
 namespace {
 
 // Migration N takes the schema from user_version N to N+1. Append only; never edit a shipped one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE accounts (
   id            INTEGER PRIMARY KEY,
@@ -48,11 +53,189 @@ CREATE TABLE invites (
 ) WITHOUT ROWID;
 CREATE INDEX invites_by_inviter ON invites(inviter_id, state);
 )sql",
+    R"sql(
+CREATE TABLE sessions (
+  id         INTEGER PRIMARY KEY,
+  couple_id  INTEGER NOT NULL REFERENCES couples(id),
+  opened_by  INTEGER NOT NULL REFERENCES accounts(id),
+  opened_ms  INTEGER NOT NULL,
+  closed_ms  INTEGER,
+  outcome    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_by_couple ON sessions(couple_id, id);
+-- At most one open session per couple, whatever the server's memory says.
+CREATE UNIQUE INDEX one_open_session_per_couple ON sessions(couple_id) WHERE closed_ms IS NULL;
+-- Append-ordered key plus a unique (session, seq): faster than clustering on (session, seq)
+-- when many sessions interleave (design.md 2.4), and the unique index forbids duplicates.
+CREATE TABLE events (
+  id         INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES sessions(id),
+  seq        INTEGER NOT NULL,
+  at_ms      INTEGER NOT NULL,
+  actor      INTEGER NOT NULL,
+  payload    BLOB NOT NULL
+);
+CREATE UNIQUE INDEX events_by_session ON events(session_id, seq);
+CREATE TABLE commands (
+  session_id INTEGER NOT NULL REFERENCES sessions(id),
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  command_id TEXT NOT NULL,
+  first_seq  INTEGER NOT NULL,
+  last_seq   INTEGER NOT NULL,
+  PRIMARY KEY (session_id, account_id, command_id)
+) WITHOUT ROWID;
+)sql",
+};
+
+// The writer's view of the write connection during one group transaction.
+class SqliteSessionTx final : public SessionTx {
+ public:
+  explicit SqliteSessionTx(sql::Db& db) : db_(db) {}
+
+  Result<int64_t> InsertSession(int64_t couple_id, int64_t opened_by, TimeMs opened_ms) override {
+    auto stmt =
+        db_.Prepare("INSERT INTO sessions(couple_id, opened_by, opened_ms) VALUES(?,?,?)");
+    stmt.Bind(1, couple_id).Bind(2, opened_by).Bind(3, opened_ms);
+    int rc = stmt.Run();
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+      return MakeError(v1::SESSION_ALREADY_OPEN, "you already have an open session: join it");
+    }
+    if (rc != SQLITE_DONE) return MakeError(v1::INTERNAL, "storage failed: " + db_.LastError());
+    return db_.LastInsertId();
+  }
+
+  Status InsertEvent(const v1::SessionEvent& event) override {
+    auto stmt = db_.Prepare(
+        "INSERT INTO events(session_id, seq, at_ms, actor, payload) VALUES(?,?,?,?,?)");
+    stmt.Bind(1, event.session_id())
+        .Bind(2, static_cast<int64_t>(event.seq()))
+        .Bind(3, event.at_unix_ms())
+        .Bind(4, static_cast<int64_t>(event.actor()))
+        .BindBlob(5, event.SerializeAsString());
+    if (stmt.Run() != SQLITE_DONE) {
+      return MakeError(v1::INTERNAL, "storage failed: " + db_.LastError());
+    }
+    return Status();
+  }
+
+  Status InsertCommand(int64_t session_id, const CommandRecord& c) override {
+    auto stmt = db_.Prepare(
+        "INSERT INTO commands(session_id, account_id, command_id, first_seq, last_seq) "
+        "VALUES(?,?,?,?,?)");
+    stmt.Bind(1, session_id)
+        .Bind(2, c.account_id)
+        .Bind(3, c.command_id)
+        .Bind(4, static_cast<int64_t>(c.first_seq))
+        .Bind(5, static_cast<int64_t>(c.last_seq));
+    if (stmt.Run() != SQLITE_DONE) {
+      return MakeError(v1::INTERNAL, "storage failed: " + db_.LastError());
+    }
+    return Status();
+  }
+
+  Status CloseSession(int64_t session_id, v1::Outcome outcome, TimeMs closed_ms) override {
+    auto stmt = db_.Prepare("UPDATE sessions SET closed_ms = ?, outcome = ? WHERE id = ?");
+    stmt.Bind(1, closed_ms).Bind(2, static_cast<int64_t>(outcome)).Bind(3, session_id);
+    if (stmt.Run() != SQLITE_DONE) {
+      return MakeError(v1::INTERNAL, "storage failed: " + db_.LastError());
+    }
+    return Status();
+  }
+
+ private:
+  sql::Db& db_;
 };
 
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::unique_ptr<sql::Db> db) : db_(std::move(db)) {}
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  // REQUIRES: Migrate() succeeded.
+  Status StartWriterAndReader(const std::string& path) {
+    auto reader = sql::Db::Open(path);
+    if (!reader.ok()) return reader.error();
+    read_db_ = std::move(reader).value();
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Status();
+  }
+
+  void Write(std::function<Status(SessionTx&)> write, std::function<void(Status)> done) override {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      queue_.push_back(WriteRequest{std::move(write), std::move(done)});
+    }
+    queue_cv_.notify_one();
+  }
+
+  std::pair<uint64_t, uint64_t> WriterStats() override {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    return {groups_, writes_};
+  }
+
+  Result<std::vector<SessionRow>> OpenSessions() override {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    auto stmt = read_db_->Prepare(
+        "SELECT id, couple_id, opened_by, opened_ms, closed_ms, outcome FROM sessions "
+        "WHERE closed_ms IS NULL ORDER BY id");
+    std::vector<SessionRow> out;
+    while (stmt.Step()) out.push_back(ReadSessionRow(stmt));
+    if (stmt.error_code() != SQLITE_DONE) return Failed();
+    return out;
+  }
+
+  Result<SessionRow> FindSession(int64_t session_id) override {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    auto stmt = read_db_->Prepare(
+        "SELECT id, couple_id, opened_by, opened_ms, closed_ms, outcome FROM sessions "
+        "WHERE id = ?");
+    stmt.Bind(1, session_id);
+    if (!stmt.Step()) {
+      if (stmt.error_code() != SQLITE_DONE) return Failed();
+      return MakeError(v1::NOT_FOUND, "there is no such session");
+    }
+    return ReadSessionRow(stmt);
+  }
+
+  Result<std::vector<v1::SessionEvent>> LoadEvents(int64_t session_id,
+                                                   uint64_t after_seq) override {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    auto stmt = read_db_->Prepare(
+        "SELECT payload FROM events WHERE session_id = ? AND seq > ? ORDER BY seq");
+    stmt.Bind(1, session_id).Bind(2, static_cast<int64_t>(after_seq));
+    std::vector<v1::SessionEvent> out;
+    while (stmt.Step()) {
+      v1::SessionEvent e;
+      if (!e.ParseFromString(stmt.Text(0))) {
+        return MakeError(v1::INTERNAL, "a stored event does not parse");
+      }
+      out.push_back(std::move(e));
+    }
+    if (stmt.error_code() != SQLITE_DONE) return Failed();
+    return out;
+  }
+
+  Result<std::vector<CommandRecord>> LoadCommands(int64_t session_id) override {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    auto stmt = read_db_->Prepare(
+        "SELECT account_id, command_id, first_seq, last_seq FROM commands WHERE session_id = ?");
+    stmt.Bind(1, session_id);
+    std::vector<CommandRecord> out;
+    while (stmt.Step()) {
+      out.push_back(CommandRecord{stmt.Int(0), stmt.Text(1), static_cast<uint64_t>(stmt.Int(2)),
+                                  static_cast<uint64_t>(stmt.Int(3))});
+    }
+    if (stmt.error_code() != SQLITE_DONE) return Failed();
+    return out;
+  }
 
   Status Migrate() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -119,6 +302,11 @@ class SqliteStore final : public Store {
     stmt.BindBlob(1, digest);
     if (!stmt.Step()) {
       if (stmt.error_code() != SQLITE_DONE) return Failed();
+      return MakeError(v1::UNAUTHENTICATED, "that token is not valid; log in again");
+    }
+    // The index found the row by digest; the digest is compared again in constant time so that
+    // no comparison of secret-derived bytes depends on where they differ.
+    if (!crypto::ConstantTimeEqual(stmt.Text(2), digest)) {
       return MakeError(v1::UNAUTHENTICATED, "that token is not valid; log in again");
     }
     if (stmt.Int(1) <= now) {
@@ -271,8 +459,75 @@ class SqliteStore final : public Store {
     return r;
   }
 
-  std::mutex mu_;  // one writer: the connection is used by one thread at a time
+  static SessionRow ReadSessionRow(const sql::Stmt& stmt) {
+    SessionRow row{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Int(3), std::nullopt,
+                   static_cast<v1::Outcome>(stmt.Int(5))};
+    if (!stmt.IsNull(4)) row.closed_ms = stmt.Int(4);
+    return row;
+  }
+
+  struct WriteRequest {
+    std::function<Status(SessionTx&)> write;
+    std::function<void(Status)> done;
+  };
+
+  // Takes everything queued, commits it in one transaction, then reports to each writer. While a
+  // group commits, new requests queue up and form the next group: under load, one fsync serves
+  // many sessions.
+  void WriterLoop() {
+    for (;;) {
+      std::vector<WriteRequest> group;
+      {
+        std::unique_lock<std::mutex> lock(queue_mu_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything queued was written
+        group.assign(std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.end()));
+        queue_.clear();
+      }
+      std::vector<Status> results(group.size());
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        sql::Transaction tx(*db_);
+        if (!tx.begun().ok()) {
+          std::fill(results.begin(), results.end(), Status(Failed()));
+        } else {
+          SqliteSessionTx session_tx(*db_);
+          for (size_t i = 0; i < group.size(); ++i) {
+            (void)db_->Exec("SAVEPOINT one_write");
+            results[i] = group[i].write(session_tx);
+            if (!results[i].ok()) (void)db_->Exec("ROLLBACK TO one_write");
+            (void)db_->Exec("RELEASE one_write");
+          }
+          if (!tx.Commit().ok()) {
+            for (auto& r : results) {
+              if (r.ok()) r = Status(Failed());
+            }
+          }
+        }
+      }
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        ++groups_;
+        writes_ += group.size();
+      }
+      for (size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+    }
+  }
+
+  std::mutex mu_;  // one writer: the write connection is used by one thread at a time
   std::unique_ptr<sql::Db> db_;
+
+  std::mutex read_mu_;
+  std::unique_ptr<sql::Db> read_db_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<WriteRequest> queue_;
+  bool stopping_ = false;
+  uint64_t groups_ = 0;
+  uint64_t writes_ = 0;
+  std::thread writer_;
 };
 
 }  // namespace
@@ -282,6 +537,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   if (!db.ok()) return db.error();
   auto store = std::make_unique<SqliteStore>(std::move(db).value());
   Status s = store->Migrate();
+  if (!s.ok()) return s;
+  s = store->StartWriterAndReader(path);
   if (!s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <future>
+
 #include "server/store.h"
 
 namespace mend {
@@ -70,10 +73,10 @@ class SqliteStoreTest : public testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteStoreTest, SchemaVersionIsOneAndStaysOneOnReopen) {
-  EXPECT_EQ(store_->SchemaVersion(), 1);
+TEST_F(SqliteStoreTest, SchemaIsAtTheNewestVersionAndStaysThereOnReopen) {
+  EXPECT_EQ(store_->SchemaVersion(), 2);
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 1);
+  EXPECT_EQ(store_->SchemaVersion(), 2);
 }
 
 TEST_F(SqliteStoreTest, CreateAndFindAccount) {
@@ -310,6 +313,167 @@ TEST_F(SqliteStoreTest, DataSurvivesReopen) {
   Result<CoupleRecord> cd = store_->AcceptInvite(Code("c1"), d.id, kNow + 3);
   ASSERT_TRUE(cd.ok()) << cd.error().message;
   EXPECT_EQ(cd.value().partner_a, c.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session log.
+
+// Runs one write through the writer and waits for its outcome.
+Status WriteAndWait(Store& store, std::function<Status(SessionTx&)> write) {
+  std::promise<Status> done;
+  auto future = done.get_future();
+  store.Write(std::move(write), [&done](Status s) { done.set_value(s); });
+  return future.get();
+}
+
+v1::SessionEvent MakeEvent(int64_t session_id, uint64_t seq, const std::string& topic = "") {
+  v1::SessionEvent e;
+  e.set_session_id(session_id);
+  e.set_seq(seq);
+  e.set_at_unix_ms(kNow + static_cast<int64_t>(seq));
+  e.set_actor(v1::SIDE_A);
+  if (topic.empty()) {
+    e.mutable_move()->mutable_check_in()->set_calm(static_cast<uint32_t>(seq % 10));
+  } else {
+    e.mutable_opened()->set_topic(topic);
+  }
+  return e;
+}
+
+class SessionLogTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    SqliteStoreTest::SetUp();
+    a_ = NewAccount("alice");
+    b_ = NewAccount("bob");
+    Pair(a_.id, b_.id, "ab");
+    couple_ = store_->FindCoupleOf(a_.id).value().id;
+  }
+
+  int64_t OpenSession() {
+    int64_t id = 0;
+    Status s = WriteAndWait(*store_, [&](SessionTx& tx) -> Status {
+      auto r = tx.InsertSession(couple_, a_.id, kNow);
+      if (!r.ok()) return r.status();
+      id = r.value();
+      return tx.InsertEvent(MakeEvent(id, 1, "the dishes"));
+    });
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return id;
+  }
+
+  AccountRecord a_, b_;
+  int64_t couple_ = 0;
+};
+
+TEST_F(SessionLogTest, EventsAreStoredInOrderAndSurviveReopen) {
+  int64_t id = OpenSession();
+  ASSERT_TRUE(WriteAndWait(*store_, [&](SessionTx& tx) -> Status {
+                for (uint64_t seq = 2; seq <= 5; ++seq) {
+                  if (Status s = tx.InsertEvent(MakeEvent(id, seq)); !s.ok()) return s;
+                }
+                return Status();
+              }).ok());
+  Reopen();
+  auto all = store_->LoadEvents(id, 0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all.value().size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(all.value()[i].seq(), i + 1);
+  EXPECT_EQ(all.value()[0].opened().topic(), "the dishes");
+  auto after = store_->LoadEvents(id, 3);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after.value().size(), 2u);
+  EXPECT_EQ(after.value()[0].seq(), 4u);
+  EXPECT_EQ(after.value()[0].SerializeAsString(), MakeEvent(id, 4).SerializeAsString());
+}
+
+TEST_F(SessionLogTest, OneOpenSessionPerCouple) {
+  int64_t first = OpenSession();
+  ASSERT_GT(first, 0);
+  Status second = WriteAndWait(
+      *store_, [&](SessionTx& tx) { return tx.InsertSession(couple_, b_.id, kNow).status(); });
+  EXPECT_EQ(second.code(), v1::SESSION_ALREADY_OPEN);
+  auto open = store_->OpenSessions();
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open.value().size(), 1u);
+  EXPECT_EQ(open.value()[0].id, first);
+  EXPECT_FALSE(open.value()[0].closed_ms.has_value());
+
+  ASSERT_TRUE(WriteAndWait(*store_, [&](SessionTx& tx) {
+                return tx.CloseSession(first, v1::REPAIRED, kNow + 10);
+              }).ok());
+  EXPECT_TRUE(store_->OpenSessions().value().empty());
+  auto row = store_->FindSession(first);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row.value().outcome, v1::REPAIRED);
+  EXPECT_EQ(row.value().closed_ms, kNow + 10);
+  // Once closed, the couple may open another.
+  EXPECT_GT(OpenSession(), first);
+}
+
+TEST_F(SessionLogTest, ADuplicateSeqIsRefusedAndUndoesOnlyItsOwnWrite) {
+  int64_t id = OpenSession();
+  // Two writes in flight at once land in one group: the bad one must not take the good one down.
+  std::promise<Status> bad_done, good_done;
+  store_->Write([&](SessionTx& tx) { return tx.InsertEvent(MakeEvent(id, 1)); },
+                [&](Status s) { bad_done.set_value(s); });
+  store_->Write([&](SessionTx& tx) { return tx.InsertEvent(MakeEvent(id, 2)); },
+                [&](Status s) { good_done.set_value(s); });
+  EXPECT_EQ(bad_done.get_future().get().code(), v1::INTERNAL);
+  EXPECT_TRUE(good_done.get_future().get().ok());
+  auto all = store_->LoadEvents(id, 0);
+  ASSERT_EQ(all.value().size(), 2u);
+  EXPECT_TRUE(all.value()[0].has_opened());  // seq 1 is still the original
+}
+
+TEST_F(SessionLogTest, AFailingWriteLeavesNothingBehind) {
+  int64_t id = OpenSession();
+  Status s = WriteAndWait(*store_, [&](SessionTx& tx) -> Status {
+    if (Status st = tx.InsertEvent(MakeEvent(id, 2)); !st.ok()) return st;
+    return MakeError(v1::INTERNAL, "the write gives up half way");
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(store_->LoadEvents(id, 0).value().size(), 1u);
+}
+
+TEST_F(SessionLogTest, CommandsAreKeptForResends) {
+  int64_t id = OpenSession();
+  ASSERT_TRUE(WriteAndWait(*store_, [&](SessionTx& tx) {
+                return tx.InsertCommand(id, CommandRecord{a_.id, "cmd-1", 2, 3});
+              }).ok());
+  Reopen();
+  auto commands = store_->LoadCommands(id);
+  ASSERT_TRUE(commands.ok());
+  ASSERT_EQ(commands.value().size(), 1u);
+  EXPECT_EQ(commands.value()[0].command_id, "cmd-1");
+  EXPECT_EQ(commands.value()[0].account_id, a_.id);
+  EXPECT_EQ(commands.value()[0].first_seq, 2u);
+  EXPECT_EQ(commands.value()[0].last_seq, 3u);
+}
+
+TEST_F(SessionLogTest, WritesQueuedDuringACommitShareTheNextOne) {
+  int64_t id = OpenSession();
+  auto [groups_before, writes_before] = store_->WriterStats();
+  constexpr int kWrites = 200;
+  std::vector<std::promise<Status>> done(kWrites);
+  // The first write holds the writer until every other write is queued behind it.
+  std::promise<void> all_queued;
+  std::shared_future<void> released = all_queued.get_future().share();
+  for (int i = 0; i < kWrites; ++i) {
+    store_->Write(
+        [id, i, released](SessionTx& tx) {
+          if (i == 0) released.wait();
+          return tx.InsertEvent(MakeEvent(id, static_cast<uint64_t>(i + 2)));
+        },
+        [&done, i](Status s) { done[i].set_value(s); });
+  }
+  all_queued.set_value();
+  for (auto& d : done) EXPECT_TRUE(d.get_future().get().ok());
+  auto [groups, writes] = store_->WriterStats();
+  EXPECT_EQ(writes - writes_before, static_cast<uint64_t>(kWrites));
+  // The first group may hold one write or all of them; the rest came in one more group at most.
+  EXPECT_LE(groups - groups_before, 2u);
+  EXPECT_EQ(store_->LoadEvents(id, 0).value().size(), static_cast<size_t>(kWrites) + 1);
 }
 
 }  // namespace

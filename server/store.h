@@ -7,12 +7,15 @@
 #define MEND_SERVER_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "mend/v1/mend.pb.h"
 
 namespace mend {
 
@@ -35,6 +38,35 @@ struct CoupleRecord {
   int64_t PartnerOf(int64_t account_id) const {
     return account_id == partner_a ? partner_b : partner_a;
   }
+};
+
+struct SessionRow {
+  int64_t id = 0;
+  int64_t couple_id = 0;
+  int64_t opened_by = 0;  // account id of side A
+  TimeMs opened_ms = 0;
+  std::optional<TimeMs> closed_ms;
+  v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED;
+};
+
+// A move's client command id and the events it produced, so that a resend is answered the same.
+struct CommandRecord {
+  int64_t account_id = 0;
+  std::string command_id;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+};
+
+// What a write may do inside the writer's transaction. Valid only during the write function.
+class SessionTx {
+ public:
+  virtual ~SessionTx() = default;
+  // SESSION_ALREADY_OPEN if the couple has an open session.
+  virtual Result<int64_t> InsertSession(int64_t couple_id, int64_t opened_by, TimeMs opened_ms) = 0;
+  // INTERNAL if (session, seq) exists: the log never has a duplicate.
+  virtual Status InsertEvent(const v1::SessionEvent& event) = 0;
+  virtual Status InsertCommand(int64_t session_id, const CommandRecord& command) = 0;
+  virtual Status CloseSession(int64_t session_id, v1::Outcome outcome, TimeMs closed_ms) = 0;
 };
 
 class Store {
@@ -72,6 +104,24 @@ class Store {
                                             TimeMs now) = 0;
   // NOT_IN_COUPLE if the account has no partner.
   virtual Result<CoupleRecord> FindCoupleOf(int64_t account_id) = 0;
+
+  // Session log. Writes go through one writer thread that commits everything queued, from all
+  // sessions, in one transaction (group commit). `write` runs on that thread inside the
+  // transaction (in a savepoint of its own: a failing write undoes only itself); `done` runs on
+  // that thread after the commit, with OK only if the write's changes are on disk.
+  // Thread-safe.
+  virtual void Write(std::function<Status(SessionTx&)> write, std::function<void(Status)> done) = 0;
+
+  // Reads (a separate connection: they do not wait for the writer).
+  virtual Result<std::vector<SessionRow>> OpenSessions() = 0;
+  // NOT_FOUND if there is no such session.
+  virtual Result<SessionRow> FindSession(int64_t session_id) = 0;
+  // The events with seq > after_seq, in order.
+  virtual Result<std::vector<v1::SessionEvent>> LoadEvents(int64_t session_id,
+                                                           uint64_t after_seq) = 0;
+  virtual Result<std::vector<CommandRecord>> LoadCommands(int64_t session_id) = 0;
+  // How many group transactions the writer committed, and how many writes they held.
+  virtual std::pair<uint64_t, uint64_t> WriterStats() = 0;
 };
 
 // Opens or creates the SQLite database at `path` and migrates its schema to the newest version.

@@ -52,6 +52,10 @@ void SharedState::CloseToken(const std::string& digest) {
   for (auto& s : Live(std::nullopt)) s->CloseIfToken(digest);
 }
 
+void SharedState::Disconnected(uint64_t connection_id) {
+  if (hub_) hub_->Disconnected(connection_id);
+}
+
 void SharedState::CloseAll() {
   for (auto& s : Live(std::nullopt)) s->Close(CloseReason::kServerStopping);
 }

@@ -18,6 +18,7 @@
 
 #include "mend/v1/mend.pb.h"
 #include "server/api.h"
+#include "server/session_hub.h"
 
 namespace mend::net {
 
@@ -28,6 +29,8 @@ class SharedState {
   SharedState(Api& api, boost::asio::thread_pool& blocking, std::vector<std::string> origins);
 
   Api& api() { return api_; }
+  // Set once before serving.
+  void set_hub(SessionHub* hub) { hub_ = hub; }
   boost::asio::thread_pool& blocking() { return blocking_; }
   uint64_t NextConnectionId() { return ++last_connection_id_; }
 
@@ -44,11 +47,14 @@ class SharedState {
   void CloseToken(const std::string& digest);
   // Closes every connection (server shutdown).
   void CloseAll();
+  // A connection closed: it leaves its sessions.
+  void Disconnected(uint64_t connection_id);
 
  private:
   std::vector<std::shared_ptr<WebsocketSession>> Live(std::optional<int64_t> account_id);
 
   Api& api_;
+  SessionHub* hub_ = nullptr;
   boost::asio::thread_pool& blocking_;
   const std::vector<std::string> origins_;
   std::atomic<uint64_t> last_connection_id_{0};

@@ -19,6 +19,7 @@ WebsocketSession::WebsocketSession(boost::asio::ip::tcp::socket&& socket,
 
 WebsocketSession::~WebsocketSession() {
   state_->Leave(id_);
+  state_->Disconnected(id_);
   MEND_LOG(kInfo) << "conn " << id_ << " closed";
 }
 
@@ -40,6 +41,7 @@ void WebsocketSession::OnAccept(beast::error_code ec) {
     MEND_LOG(kInfo) << "conn " << id_ << " upgrade failed: " << ec.message();
     return;
   }
+  context_.outbox = std::weak_ptr<Outbox>(shared_from_this());
   state_->Join(id_, weak_from_this());
   MEND_LOG(kInfo) << "conn " << id_ << " open";
   DoRead();
@@ -69,9 +71,7 @@ void WebsocketSession::OnRead(beast::error_code ec, std::size_t /*bytes*/) {
   if (!message.ok()) {
     // The connection stays open: a bad frame costs only its own reply.
     v1::ServerMessage reply;
-    auto* err = reply.mutable_reply()->mutable_error();
-    err->set_code(message.error().code);
-    err->set_message(message.error().message);
+    ToProto(message.error(), reply.mutable_reply()->mutable_error());
     Enqueue(std::make_shared<const EncodedMessage>(reply));
     DoRead();
     return;

@@ -15,19 +15,11 @@
 
 #include "common/codec.h"
 #include "server/api.h"
+#include "server/outbox.h"
 
 namespace mend::net {
 
 class SharedState;
-
-// A server message encoded once for every receiver, in both wire formats.
-struct EncodedMessage {
-  explicit EncodedMessage(const v1::ServerMessage& message)
-      : binary(codec::Encode(message, codec::Format::kBinary)),
-        json(codec::Encode(message, codec::Format::kJson)) {}
-  std::string binary;
-  std::string json;
-};
 
 enum class CloseReason {
   kLoggedOut,       // 4001: the token was revoked
@@ -35,20 +27,21 @@ enum class CloseReason {
   kTooSlow,         // 1013 try again later: the write queue overflowed
 };
 
-class WebsocketSession : public std::enable_shared_from_this<WebsocketSession> {
+class WebsocketSession : public Outbox, public std::enable_shared_from_this<WebsocketSession> {
  public:
   // Most queued messages a client may fall behind by before it is disconnected.
   static constexpr size_t kMaxQueued = 256;
   static constexpr size_t kMaxMessageBytes = 64 * 1024;
 
   WebsocketSession(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<SharedState> state);
-  ~WebsocketSession();
+  ~WebsocketSession() override;
 
   // Completes the upgrade for `request` and starts reading.
   void Run(boost::beast::http::request<boost::beast::http::string_body> request);
 
   // Thread-safe.
-  void Send(std::shared_ptr<const EncodedMessage> message);
+  uint64_t connection_id() const override { return id_; }
+  void Send(std::shared_ptr<const EncodedMessage> message) override;
   void Close(CloseReason reason);
   void CloseIfToken(const std::string& digest);
 
