@@ -11,13 +11,13 @@ std::vector<Step> Script() {
       {B, CheckIn(4, "hurt"), "B checks in: calm 4, hurt"},
       // Round 1: A speaks.
       {A,
-       Statement("anxious", "you don't text back for hours",
-                 "I start worrying something is wrong", "us to agree on how we keep in touch"),
+       Statement("anxious", "you don't text back for hours", "I start worrying something is wrong",
+                 "us to agree on how we keep in touch"),
        "A: I feel anxious when you don't text back for hours..."},
       {B, Question("Do you mean during work hours too?"), "B asks a clarifying question"},
       {A, Answer("Mostly in the evenings, when you're out."), "A answers"},
       {B, Reflection("You get angry when I'm out in the evenings."), "B reflects back"},
-      {A, Correction("Not quite: not angry, worried that something happened."),
+      {A, Correction("not angry - worried that something happened."),
        "A: not quite (a correction)"},
       {B,
        Reflection("When I'm out and quiet for hours you worry something happened to me, and "
@@ -102,8 +102,8 @@ Status PlaySide(SessionClient& me, v1::Side side, const std::vector<Step>& steps
       auto accepted = me.Act(step.move);
       if (!accepted.ok()) {
         Error e = accepted.error();
-        e.message = "step " + std::to_string(i + 1) + " (" + step.label + ") was refused: " +
-                    ErrorCodeName(e.code) + ": " + e.message;
+        e.message = "step " + std::to_string(i + 1) + " (" + step.label +
+                    ") was refused: " + ErrorCodeName(e.code) + ": " + e.message;
         return e;
       }
       if (on_played) on_played(i, step);

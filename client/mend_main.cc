@@ -7,8 +7,11 @@
 
 #include "client/connection.h"
 #include "client/credentials.h"
+#include "client/demo.h"
+#include "client/interactive.h"
 #include "client/password_input.h"
 #include "common/account_rules.h"
+#include "common/crypto.h"
 
 namespace mend::client {
 namespace {
@@ -172,11 +175,25 @@ int Partner(const Globals& g) {
   return 0;
 }
 
+int Session(const Globals& g, const std::string& topic) {
+  auto conn = ConnectSignedIn(g);
+  if (!conn.ok()) return Fail(conn.error());
+  return RunInteractiveSession(*conn.value(), topic, std::cin, std::cout);
+}
+
+int Demo(const Globals& g) {
+  return RunDemo(g.server.empty() ? kDefaultServer : g.server, std::cout);
+}
+
 }  // namespace
 }  // namespace mend::client
 
 int main(int argc, char** argv) {
   using namespace mend::client;
+  if (!mend::crypto::Init()) {
+    std::cerr << "mend: libsodium failed to start\n";
+    return 1;
+  }
   CLI::App app{"mend: a calm, guided conversation for two partners"};
   app.require_subcommand(1);
   app.fallthrough();
@@ -203,6 +220,16 @@ int main(int argc, char** argv) {
   accept->add_option("CODE", code, "the invite code")->required();
   auto* partner = app.add_subcommand("partner", "show your partner");
 
+  std::string topic;
+  auto* session = app.add_subcommand("session", "a live session with your partner");
+  session->require_subcommand(1);
+  auto* start = session->add_subcommand("start", "open a session about a topic");
+  start->add_option("TOPIC", topic, "what it is about, in a few words")->required();
+  auto* join = session->add_subcommand("join", "join your open session");
+  auto* demo = app.add_subcommand(
+      "demo",
+      "two fresh partners play one whole session against the server; exits 0 if all is well");
+
   if (argc > 1 && argv[1][0] != '-') {
     try {
       app.get_subcommand(argv[1]);
@@ -226,5 +253,8 @@ int main(int argc, char** argv) {
   if (invite->parsed()) return Invite(g);
   if (accept->parsed()) return Accept(g, code);
   if (partner->parsed()) return Partner(g);
+  if (start->parsed()) return Session(g, topic);
+  if (join->parsed()) return Session(g, "");
+  if (demo->parsed()) return Demo(g);
   return 2;
 }

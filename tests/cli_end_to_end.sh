@@ -85,6 +85,26 @@ must_fail "a malformed server URL" bash -c "echo 'whatever-pass-1' | XDG_CONFIG_
 must_fail "another server than the one signed in to" as sam whoami --server ws://127.0.0.1:1
 must_fail "an unknown command" as sam dance
 
+# A live session in the terminal, driven line by line as a person would type.
+out=$(printf 'checkin 6 tense\nquit\n' | as sam session start "the dishes")
+[[ $out == *'[1] Sam Rivera opened a session: "the dishes"'* ]] || fail "session start: $out"
+[[ $out == *"[2] Sam Rivera checked in: calm 6/10, feeling tense"* ]] || fail "checkin: $out"
+[[ $out == *"checkin N [feeling]"* ]] || fail "no guidance shown: $out"
+ok "sam starts a session, checks in and leaves"
+must_fail "a second open session" as alex session start "something else"
+out=$(printf 'pass\ncheckin 2 flooded\nend too tired tonight\n' | as alex session join)
+[[ $out == *"[2] Sam Rivera checked in"* ]] || fail "join did not replay the events: $out"
+[[ $out == *"Not now:"* ]] || fail "an out-of-turn move was not refused: $out"
+[[ $out == *"a break is advised"* ]] || fail "flooding not flagged: $out"
+[[ $out == *"The session is closed: ended early."* ]] || fail "end: $out"
+ok "alex joins, is refused out of turn, checks in and ends the session"
+must_fail "joining when nothing is open" as alex session join </dev/null
+
+# The whole demo: two fresh partners, one complete session, two concurrent clients.
+demo_out=$("$mend_bin" demo --server "$url") || fail "mend demo failed: $demo_out"
+[[ $demo_out == *"Demo passed:"* ]] || fail "demo: $demo_out"
+ok "mend demo passes"
+
 echo 'calm-waters-42' | as sam-laptop login sam --password-stdin --server "$url" >/dev/null
 ok "sam signs in on a second device"
 as sam logout >/dev/null

@@ -304,8 +304,8 @@ Result<std::vector<v1::SessionEvent>> Decide(const State& state, const v1::Move&
   }
   events.push_back(std::move(e));
 
-  bool closes = kind == Kind::kEnd ||
-                (kind == Kind::kRate && state.of(Other(actor)).rating.has_value());
+  bool closes =
+      kind == Kind::kEnd || (kind == Kind::kRate && state.of(Other(actor)).rating.has_value());
   if (closes) {
     v1::SessionEvent closed = NewEvent(state, 2, v1::SIDE_UNSPECIFIED, now);
     closed.mutable_closed()->set_outcome(kind == Kind::kEnd ? v1::ENDED_EARLY : v1::REPAIRED);

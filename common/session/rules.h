@@ -91,8 +91,8 @@ struct State {
   // Repair.
   Side repairer = v1::SIDE_UNSPECIFIED;  // whose steps these are; unspecified once both are done
   v1::RepairStep step = v1::REPAIR_STEP_UNSPECIFIED;  // the step expected or awaiting acceptance
-  bool step_pending = false;                           // given, awaiting accept or "say more"
-  v1::RepairStepTaken pending_step;                    // what was given
+  bool step_pending = false;                          // given, awaiting accept or "say more"
+  v1::RepairStepTaken pending_step;                   // what was given
   uint64_t pending_step_seq = 0;
 
   std::vector<Commitment> commitments;

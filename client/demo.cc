@@ -1,0 +1,96 @@
+#include "client/demo.h"
+
+#include <mutex>
+#include <thread>
+
+#include "client/demo_script.h"
+#include "client/render.h"
+#include "client/session_client.h"
+#include "common/crypto.h"
+
+namespace mend::client {
+namespace {
+
+int Fail(std::ostream& out, const std::string& what) {
+  out << "DEMO FAILED: " << what << "\n";
+  std::cerr << "mend: demo failed: " << what << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunDemo(const std::string& server, std::ostream& out) {
+  // Fresh names each run, so a demo can run against a server that has seen one before.
+  std::string suffix = crypto::NewToken().substr(0, 6);
+  for (char& c : suffix) c = (c == '-' || c == '_') ? 'x' : static_cast<char>(std::tolower(c));
+  const std::string password = "demo-" + crypto::NewToken();
+  struct Partner {
+    std::string login, name;
+    std::unique_ptr<Connection> conn;
+  };
+  Partner a{"demo-sam-" + suffix, "Sam", nullptr}, b{"demo-alex-" + suffix, "Alex", nullptr};
+  for (Partner* p : {&a, &b}) {
+    auto conn = Connection::Open(server);
+    if (!conn.ok()) return Fail(out, conn.error().message);
+    p->conn = std::move(conn).value();
+    auto granted = p->conn->Register(p->login, p->name, password);
+    if (!granted.ok()) return Fail(out, "registering " + p->login + ": " + granted.error().message);
+    out << "registered " << p->login << " (" << p->name << ")\n";
+  }
+  auto invite = a.conn->CreateInvite();
+  if (!invite.ok()) return Fail(out, "invite: " + invite.error().message);
+  auto couple = b.conn->AcceptInvite(invite.value().code());
+  if (!couple.ok()) return Fail(out, "accepting the invite: " + couple.error().message);
+  out << "paired " << a.login << " and " << b.login << " with invite " << invite.value().code()
+      << "\n";
+
+  SessionClient sa(*a.conn);
+  auto opened = sa.Open("Texting while out (demo)");
+  if (!opened.ok()) return Fail(out, "opening the session: " + opened.error().message);
+  // B learns of the session as a partner would: from the live offer.
+  std::optional<v1::Push> offer;
+  while ((offer = b.conn->NextPush()) && !offer->has_session_opened()) {
+  }
+  if (!offer) return Fail(out, "the partner was never told about the session");
+  SessionClient sb(*b.conn);
+  auto joined = sb.Join(offer->session_opened().session_id());
+  if (!joined.ok()) return Fail(out, "joining: " + joined.error().message);
+  if (!sa.WaitForSeq(2) || !sb.WaitForSeq(2)) return Fail(out, "the join was not seen by both");
+  out << "session " << sa.session_id() << " opened by Sam, joined by Alex\n";
+
+  auto steps = demo::Script();
+  std::mutex out_mu;
+  session::State narrated = sa.state();
+  auto narrate = [&](size_t i, const demo::Step&) {
+    std::lock_guard<std::mutex> lock(out_mu);
+    out << "  step " << (i + 1) << "/" << steps.size() << " ok: " << steps[i].label << "\n";
+  };
+  Status ra, rb;
+  std::thread ta([&] { ra = demo::PlaySide(sa, v1::SIDE_A, steps, 2, narrate); });
+  std::thread tb([&] { rb = demo::PlaySide(sb, v1::SIDE_B, steps, 2, narrate); });
+  ta.join();
+  tb.join();
+  if (!ra.ok()) return Fail(out, ra.error().message);
+  if (!rb.ok()) return Fail(out, rb.error().message);
+
+  auto ea = sa.events(), eb = sb.events();
+  out << "\nThe session as both partners saw it:\n";
+  for (const auto& e : ea) {
+    out << "  [" << e.seq() << "] " << render::Event(narrated, e) << "\n";
+    session::Apply(narrated, e);
+  }
+  if (ea.size() != eb.size()) return Fail(out, "the partners received different numbers of events");
+  for (size_t i = 0; i < ea.size(); ++i) {
+    if (ea[i].SerializeAsString() != eb[i].SerializeAsString()) {
+      return Fail(out, "event " + std::to_string(i + 1) + " differs between the partners");
+    }
+    if (ea[i].seq() != i + 1) return Fail(out, "the events have a gap at " + std::to_string(i + 1));
+  }
+  session::State end = sa.state();
+  if (end.outcome != v1::REPAIRED) return Fail(out, "the session did not close as repaired");
+  out << "\nDemo passed: " << ea.size() << " events, the same for both partners; "
+      << end.commitments.size() << " commitments; closed as repaired.\n";
+  return 0;
+}
+
+}  // namespace mend::client
