@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--allow-origin", options.allowed_origins,
                  "browser origin allowed to connect (repeatable), e.g. https://mend.example");
+  app.add_option("--flooding-threshold", options.session.flooding_threshold,
+                 "a check-in at or below this calm (0-10) is told a break is advised")
+      ->check(CLI::Range(0, 10))
+      ->capture_default_str();
   app.add_option("--threads", options.io_threads, "network threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

@@ -215,19 +215,28 @@ std::vector<Kind> AllowedMoves(const State& state, Side side) {
           if (speaking) out.push_back(Kind::kStatement);
           break;
         case TalkStep::kReflect:
-          if (!speaking) out.insert(out.end(), {Kind::kReflection, Kind::kQuestion});
+          if (!speaking) {
+            out.push_back(Kind::kReflection);
+            out.push_back(Kind::kQuestion);
+          }
           break;
         case TalkStep::kAnswer:
           if (speaking) out.push_back(Kind::kAnswer);
           break;
         case TalkStep::kConfirm:
-          if (speaking) out.insert(out.end(), {Kind::kConfirm, Kind::kCorrection});
+          if (speaking) {
+            out.push_back(Kind::kConfirm);
+            out.push_back(Kind::kCorrection);
+          }
           break;
         case TalkStep::kValidate:
           if (!speaking) out.push_back(Kind::kValidation);
           break;
         case TalkStep::kNext:
-          if (speaking) out.insert(out.end(), {Kind::kStatement, Kind::kPassFloor});
+          if (speaking) {
+            out.push_back(Kind::kStatement);
+            out.push_back(Kind::kPassFloor);
+          }
           break;
       }
       if (AtRoundBoundary(state) && BothHeard(state)) out.push_back(Kind::kProposeRepair);
@@ -237,7 +246,8 @@ std::vector<Kind> AllowedMoves(const State& state, Side side) {
       if (state.repairer != v1::SIDE_UNSPECIFIED) {
         if (side == state.repairer && !state.step_pending) out.push_back(Kind::kRepairStep);
         if (side != state.repairer && state.step_pending) {
-          out.insert(out.end(), {Kind::kAcceptStep, Kind::kAskMore});
+          out.push_back(Kind::kAcceptStep);
+          out.push_back(Kind::kAskMore);
         }
       } else if (!me.reconnection) {
         out.push_back(Kind::kReconnect);
