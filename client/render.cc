@@ -100,8 +100,9 @@ std::string Event(const session::State& before, const v1::SessionEvent& e) {
       std::string line = who + " checked in: calm " + std::to_string(m.check_in().calm()) + "/10";
       if (!m.check_in().feeling().empty()) line += ", feeling " + m.check_in().feeling();
       if (m.check_in().break_advised()) {
-        line += " - a break is advised before talking: stop, take a few slow breaths, notice "
-                "what you feel, then go on with intention";
+        line +=
+            " - a break is advised before talking: stop, take a few slow breaths, notice "
+            "what you feel, then go on with intention";
       }
       return line;
     }

@@ -179,9 +179,8 @@ bool SessionClient::WaitUntil(const std::function<bool(const session::State&)>& 
 
 bool SessionClient::WaitForPresence(v1::Presence::State presence, Duration timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] {
-    return !presence_.empty() && presence_.back().state() == presence;
-  });
+  return cv_.wait_for(lock, timeout,
+                      [&] { return !presence_.empty() && presence_.back().state() == presence; });
 }
 
 int64_t SessionClient::session_id() const {
@@ -303,6 +302,22 @@ v1::Move Reconnect(v1::Reconnection way, const std::string& note) {
 v1::Move Rate(uint32_t feel) {
   v1::Move m;
   m.mutable_rate()->set_feel(feel);
+  return m;
+}
+v1::Move TakeBreak(uint32_t seconds, const std::string& note) {
+  v1::Move m;
+  m.mutable_take_break()->set_seconds(seconds);
+  m.mutable_take_break()->set_note(note);
+  return m;
+}
+v1::Move Ready() {
+  v1::Move m;
+  m.mutable_ready();
+  return m;
+}
+v1::Move MoreTime(uint32_t seconds) {
+  v1::Move m;
+  m.mutable_more_time()->set_seconds(seconds);
   return m;
 }
 v1::Move End(const std::string& reason) {

@@ -3,7 +3,7 @@
 //
 //   SessionClient session(*conn);
 //   auto joined = session.Join();                    // the couple's open session
-//   session.Act(Statement("hurt", "...", "...", "...")); 
+//   session.Act(Statement("hurt", "...", "...", "..."));
 //   session.WaitForSeq(joined.value().events_size() + 1);
 //   session::State now = session.state();
 //
@@ -107,6 +107,10 @@ v1::Move AskMore(const std::string& text);
 v1::Move Reconnect(v1::Reconnection way, const std::string& note = "");
 v1::Move Rate(uint32_t feel);
 v1::Move End(const std::string& reason = "");
+// seconds 0: the server's default (20 minutes).
+v1::Move TakeBreak(uint32_t seconds = 0, const std::string& note = "");
+v1::Move Ready();
+v1::Move MoreTime(uint32_t seconds = 0);
 }  // namespace moves
 
 }  // namespace mend::client

@@ -21,6 +21,7 @@ void ToProto(const Error& error, v1::Error* out) {
   for (v1::Side side : error.may_act) out->add_may_act(side);
   for (const std::string& e : error.expected) out->add_expected(e);
   out->set_session_id(error.session_id);
+  out->set_break_ends_at_unix_ms(error.break_ends_at_unix_ms);
 }
 
 Error FromProto(const v1::Error& error) {
@@ -30,6 +31,7 @@ Error FromProto(const v1::Error& error) {
   for (int side : error.may_act()) out.may_act.push_back(static_cast<v1::Side>(side));
   out.expected.assign(error.expected().begin(), error.expected().end());
   out.session_id = error.session_id();
+  out.break_ends_at_unix_ms = error.break_ends_at_unix_ms();
   return out;
 }
 

@@ -30,7 +30,8 @@ struct Error {
   uint64_t current_seq = 0;
   std::vector<v1::Side> may_act;
   std::vector<std::string> expected;
-  int64_t session_id = 0;  // SESSION_ALREADY_OPEN: the session to join
+  int64_t session_id = 0;             // SESSION_ALREADY_OPEN: the session to join
+  int64_t break_ends_at_unix_ms = 0;  // ON_BREAK
 };
 
 inline Error MakeError(ErrorCode code, std::string message) {

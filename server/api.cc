@@ -159,8 +159,8 @@ bool Api::HandleSession(ConnectionContext& conn, int64_t account_id,
         fail(MakeError(v1::INTERNAL, "could not read the accounts"));
         break;
       }
-      hub_->Open(c, account_id, partner, me.value(), them.value(),
-                 message.open_session().topic(), conn.outbox, reply);
+      hub_->Open(c, account_id, partner, me.value(), them.value(), message.open_session().topic(),
+                 conn.outbox, reply);
       break;
     }
     case C::kJoinSession:

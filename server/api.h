@@ -75,8 +75,8 @@ class Api {
                                   const v1::AcceptInvite& cmd, Outcome& outcome);
   Result<v1::Couple> GetPartner(int64_t account_id);
   // Session commands: false if `message` is not one.
-  bool HandleSession(ConnectionContext& conn, int64_t account_id,
-                     const v1::ClientMessage& message, const Done& done);
+  bool HandleSession(ConnectionContext& conn, int64_t account_id, const v1::ClientMessage& message,
+                     const Done& done);
 
   // The connection's account if its token is still valid.
   Result<int64_t> RequireAccount(ConnectionContext& conn);

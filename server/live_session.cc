@@ -2,17 +2,19 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace mend {
 
-namespace {
-
-v1::Reply ErrorReply(const Error& e) {
+v1::Reply ErrorReply(const Error& error) {
   v1::Reply r;
-  ToProto(e, r.mutable_error());
+  ToProto(error, r.mutable_error());
   return r;
 }
+
+namespace {
 
 v1::Reply AcceptedReply(int64_t session_id, uint64_t first, uint64_t last) {
   v1::Reply r;
@@ -31,6 +33,7 @@ LiveSession::LiveSession(boost::asio::io_context& ioc, Store& store, const Clock
                          const std::vector<CommandRecord>& commands,
                          std::function<void(int64_t)> on_closed)
     : strand_(boost::asio::make_strand(ioc)),
+      timer_(strand_),
       store_(store),
       clock_(clock),
       config_(config),
@@ -63,8 +66,8 @@ void LiveSession::Done() {
   next();
 }
 
-void LiveSession::Commit(std::vector<v1::SessionEvent> events,
-                         std::optional<CommandRecord> command, std::function<void(Status)> then) {
+void LiveSession::Commit(std::vector<v1::SessionEvent> events, std::optional<CommandRecord> command,
+                         std::function<void(Status)> then) {
   auto shared = std::make_shared<std::vector<v1::SessionEvent>>(std::move(events));
   bool closes = !shared->empty() && shared->back().has_closed();
   int64_t id = row_.id;
@@ -98,6 +101,7 @@ void LiveSession::Commit(std::vector<v1::SessionEvent> events,
           }
           then(s);
           if (s.ok()) {
+            self->Arm();
             if (self->state_.phase == v1::CLOSED && self->on_closed_) {
               auto on_closed = std::move(self->on_closed_);
               self->on_closed_ = nullptr;
@@ -107,6 +111,44 @@ void LiveSession::Commit(std::vector<v1::SessionEvent> events,
           self->Done();
         });
       });
+}
+
+void LiveSession::Start() {
+  boost::asio::post(strand_, [self = shared_from_this()] { self->Arm(); });
+}
+
+void LiveSession::Stop() {
+  boost::asio::post(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->timer_.cancel();
+  });
+}
+
+void LiveSession::Arm() {
+  if (stopped_) return;
+  auto deadline = session::NextDeadline(state_, config_);
+  if (!deadline) {
+    timer_.cancel();
+    return;
+  }
+  TimeMs wait = std::clamp<TimeMs>(*deadline - clock_.NowMs(), 0, kTimerPoll);
+  timer_.expires_after(std::chrono::milliseconds(wait));
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->OnTimer();
+  });
+}
+
+void LiveSession::OnTimer() {
+  Enqueue([self = shared_from_this()]() {
+    auto events = session::Tick(self->state_, self->clock_.NowMs(), self->config_);
+    if (events.empty()) {
+      self->Arm();
+      return self->Done();
+    }
+    MEND_LOG(kInfo) << "session " << self->row_.id << " timer: "
+                    << (events.front().has_break_ended() ? "break over" : "not resumed");
+    self->Commit(std::move(events), std::nullopt, [](Status) {});
+  });
 }
 
 void LiveSession::Join(int64_t account_id, uint64_t after_seq, std::weak_ptr<Outbox> outbox,
@@ -179,9 +221,8 @@ void LiveSession::Leave(uint64_t connection_id, Reply reply) {
 
 void LiveSession::Act(int64_t account_id, std::string command_id, v1::Move move, Reply reply) {
   Enqueue([self = shared_from_this(), account_id, command_id = std::move(command_id),
-           move = std::move(move), reply = std::move(reply)]() {
-    self->DoAct(account_id, command_id, move, reply);
-  });
+           move = std::move(move),
+           reply = std::move(reply)]() { self->DoAct(account_id, command_id, move, reply); });
 }
 
 void LiveSession::DoAct(int64_t account_id, const std::string& command_id, const v1::Move& move,
@@ -206,15 +247,14 @@ void LiveSession::DoAct(int64_t account_id, const std::string& command_id, const
   uint64_t first = events.front().seq(), last = events.back().seq();
   std::optional<CommandRecord> command;
   if (!command_id.empty()) command = CommandRecord{account_id, command_id, first, last};
-  Commit(std::move(events), command,
-         [this, command, first, last, reply](Status s) {
-           if (!s.ok()) {
-             reply(ErrorReply(MakeError(v1::INTERNAL, "your move was not saved; send it again")));
-             return;
-           }
-           if (command) commands_[{command->account_id, command->command_id}] = *command;
-           reply(AcceptedReply(row_.id, first, last));
-         });
+  Commit(std::move(events), command, [this, command, first, last, reply](Status s) {
+    if (!s.ok()) {
+      reply(ErrorReply(MakeError(v1::INTERNAL, "your move was not saved; send it again")));
+      return;
+    }
+    if (command) commands_[{command->account_id, command->command_id}] = *command;
+    reply(AcceptedReply(row_.id, first, last));
+  });
 }
 
 void LiveSession::Publish(const std::vector<v1::SessionEvent>& events) {

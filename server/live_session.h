@@ -8,6 +8,7 @@
 #define MEND_SERVER_LIVE_SESSION_H_
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <deque>
 #include <functional>
@@ -23,6 +24,9 @@
 
 namespace mend {
 
+// A reply carrying `error`.
+v1::Reply ErrorReply(const Error& error);
+
 class LiveSession : public std::enable_shared_from_this<LiveSession> {
  public:
   using Reply = std::function<void(v1::Reply)>;
@@ -32,6 +36,12 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   LiveSession(boost::asio::io_context& ioc, Store& store, const Clock& clock,
               const session::Config& config, SessionRow row, std::vector<v1::SessionEvent> log,
               const std::vector<CommandRecord>& commands, std::function<void(int64_t)> on_closed);
+
+  // Arms the session's timer (a break's end, the not-resumed deadline). Call once after
+  // construction; a deadline that passed while the server was down is acted on at once.
+  void Start();
+  // Stops the timer for good (server shutdown).
+  void Stop();
 
   int64_t id() const { return row_.id; }
   int64_t couple_id() const { return row_.couple_id; }
@@ -59,14 +69,20 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   void Commit(std::vector<v1::SessionEvent> events, std::optional<CommandRecord> command,
               std::function<void(Status)> then);
   void DoJoin(int64_t account_id, uint64_t after_seq, std::weak_ptr<Outbox> outbox, Reply reply);
-  void DoAct(int64_t account_id, const std::string& command_id, const v1::Move& move,
-             Reply reply);
+  void DoAct(int64_t account_id, const std::string& command_id, const v1::Move& move, Reply reply);
   void Publish(const std::vector<v1::SessionEvent>& events);
+  // (Re)arms the timer for the next deadline. Time comes from the Clock, so the wait is capped
+  // (kTimerPoll): a clock moved by a test is noticed within that much real time.
+  void Arm();
+  void OnTimer();
   void PushPresence(v1::Side about, v1::Presence::State state);
   bool Present(v1::Side side) const;
   void SendTo(v1::Side side, const std::shared_ptr<const EncodedMessage>& message);
 
+  static constexpr TimeMs kTimerPoll = 250;
+
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::steady_timer timer_;
   Store& store_;
   const Clock& clock_;
   const session::Config config_;
@@ -78,6 +94,7 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   std::map<std::pair<int64_t, std::string>, CommandRecord> commands_;
   std::map<uint64_t, Subscriber> subscribers_;
   bool busy_ = false;
+  bool stopped_ = false;
   std::deque<std::function<void()>> waiting_;
 };
 

@@ -43,6 +43,15 @@ int main(int argc, char** argv) {
                  "a check-in at or below this calm (0-10) is told a break is advised")
       ->check(CLI::Range(0, 10))
       ->capture_default_str();
+  int64_t break_min_seconds = options.session.break_min_ms / 1000;
+  int64_t break_max_seconds = options.session.break_max_ms / 1000;
+  app.add_option("--break-min-seconds", break_min_seconds, "the shortest break a partner may take")
+      ->check(CLI::Range(int64_t{1}, int64_t{7 * 24 * 3600}))
+      ->capture_default_str();
+  app.add_option("--break-max-seconds", break_max_seconds,
+                 "the longest break; a session nobody resumes within it is ended")
+      ->check(CLI::Range(int64_t{1}, int64_t{7 * 24 * 3600}))
+      ->capture_default_str();
   app.add_option("--threads", options.io_threads, "network threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
@@ -57,6 +66,12 @@ int main(int argc, char** argv) {
                       : log_level == "error" ? Level::kError
                       : log_level == "off"   ? Level::kOff
                                              : Level::kInfo);
+  if (break_min_seconds > break_max_seconds) {
+    std::cerr << "mend-server: --break-min-seconds is more than --break-max-seconds\n";
+    return 2;
+  }
+  options.session.break_min_ms = break_min_seconds * 1000;
+  options.session.break_max_ms = break_max_seconds * 1000;
   if (!SplitHostPort(listen, options.host, options.port)) {
     std::cerr << "mend-server: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n";
     return 2;

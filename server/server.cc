@@ -65,6 +65,7 @@ class ServerImpl final : public Server {
     stopped_ = true;
     if (listener_) listener_->Stop();
     state_->CloseAll();
+    hub_.Stop();
     // Messages being handled finish and their replies are queued before the I/O threads go.
     blocking_.join();
     work_.reset();

@@ -6,15 +6,7 @@ namespace mend {
 
 namespace {
 
-v1::Reply ErrorReply(const Error& e) {
-  v1::Reply r;
-  ToProto(e, r.mutable_error());
-  return r;
-}
-
-Error NotFound() {
-  return MakeError(v1::NOT_FOUND, "there is no such session");
-}
+Error NotFound() { return MakeError(v1::NOT_FOUND, "there is no such session"); }
 
 }  // namespace
 
@@ -24,9 +16,11 @@ SessionHub::SessionHub(boost::asio::io_context& ioc, Store& store, const Clock& 
 
 std::shared_ptr<LiveSession> SessionHub::Make(SessionRow row, std::vector<v1::SessionEvent> log,
                                               const std::vector<CommandRecord>& commands) {
-  return std::make_shared<LiveSession>(ioc_, store_, clock_, config_, std::move(row),
-                                       std::move(log), commands,
-                                       [this](int64_t id) { Closed(id); });
+  auto live =
+      std::make_shared<LiveSession>(ioc_, store_, clock_, config_, std::move(row), std::move(log),
+                                    commands, [this](int64_t id) { Closed(id); });
+  live->Start();
+  return live;
 }
 
 Status SessionHub::Recover() {
@@ -68,8 +62,8 @@ void SessionHub::Open(const CoupleRecord& couple, int64_t me, int64_t partner,
     opening_.insert(couple.id);
   }
   auto opened = std::make_shared<v1::SessionEvent>();
-  auto row = std::make_shared<SessionRow>(SessionRow{0, couple.id, me, now, std::nullopt,
-                                                     v1::OUTCOME_UNSPECIFIED});
+  auto row = std::make_shared<SessionRow>(
+      SessionRow{0, couple.id, me, now, std::nullopt, v1::OUTCOME_UNSPECIFIED});
   store_.Write(
       [=, this](SessionTx& tx) -> Status {
         auto id = tx.InsertSession(couple.id, me, now);
@@ -92,7 +86,8 @@ void SessionHub::Open(const CoupleRecord& couple, int64_t me, int64_t partner,
           opening_.erase(couple.id);
           sessions_[row->id] = live;
           open_by_couple_[couple.id] = row->id;
-          if (auto conn = outbox.lock()) joined_by_connection_[conn->connection_id()].insert(row->id);
+          if (auto conn = outbox.lock())
+            joined_by_connection_[conn->connection_id()].insert(row->id);
         }
         MEND_LOG(kInfo) << "session " << row->id << " opened by account " << me;
         live->Join(me, 0, outbox, reply);
@@ -117,8 +112,8 @@ std::shared_ptr<LiveSession> SessionHub::Find(int64_t couple_id, int64_t session
   return it->second;
 }
 
-void SessionHub::Join(int64_t couple_id, int64_t account_id, int64_t session_id,
-                      uint64_t after_seq, std::weak_ptr<Outbox> outbox, Reply reply) {
+void SessionHub::Join(int64_t couple_id, int64_t account_id, int64_t session_id, uint64_t after_seq,
+                      std::weak_ptr<Outbox> outbox, Reply reply) {
   if (auto live = Find(couple_id, session_id)) {
     if (auto conn = outbox.lock()) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -127,8 +122,8 @@ void SessionHub::Join(int64_t couple_id, int64_t account_id, int64_t session_id,
     return live->Join(account_id, after_seq, std::move(outbox), std::move(reply));
   }
   if (session_id == 0) {
-    return reply(ErrorReply(
-        MakeError(v1::NOT_FOUND, "you have no open session; start one with a topic")));
+    return reply(
+        ErrorReply(MakeError(v1::NOT_FOUND, "you have no open session; start one with a topic")));
   }
   // Not open here: a closed session of the couple is read from the log.
   auto row = store_.FindSession(session_id);
@@ -143,8 +138,7 @@ void SessionHub::Join(int64_t couple_id, int64_t account_id, int64_t session_id,
   reply(std::move(r));
 }
 
-void SessionHub::Leave(int64_t couple_id, int64_t session_id, uint64_t connection_id,
-                       Reply reply) {
+void SessionHub::Leave(int64_t couple_id, int64_t session_id, uint64_t connection_id, Reply reply) {
   auto live = Find(couple_id, session_id);
   if (!live) {
     // Leaving a session that is closed (or was never joined) is harmless.
@@ -197,6 +191,11 @@ void SessionHub::Closed(int64_t session_id) {
   // read from the log from now on.
   sessions_.erase(it);
   MEND_LOG(kInfo) << "session " << session_id << " closed";
+}
+
+void SessionHub::Stop() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, live] : sessions_) live->Stop();
 }
 
 size_t SessionHub::open_sessions() const {

@@ -24,8 +24,8 @@ class SessionHub {
   // Delivers a message to every connection of an account (the partner hears of a new session).
   using PushToAccount = std::function<void(int64_t account_id, const v1::ServerMessage&)>;
 
-  SessionHub(boost::asio::io_context& ioc, Store& store, const Clock& clock,
-             session::Config config, PushToAccount push);
+  SessionHub(boost::asio::io_context& ioc, Store& store, const Clock& clock, session::Config config,
+             PushToAccount push);
 
   // Rebuilds every open session from its events. Call once, before serving.
   Status Recover();
@@ -33,8 +33,8 @@ class SessionHub {
   // Opens a session for `couple` by `me` (side A) with `partner`; subscribes `outbox`.
   // SESSION_ALREADY_OPEN (with its id) if the couple has one.
   void Open(const CoupleRecord& couple, int64_t me, int64_t partner, const v1::Account& me_view,
-            const v1::Account& partner_view, const std::string& topic,
-            std::weak_ptr<Outbox> outbox, Reply reply);
+            const v1::Account& partner_view, const std::string& topic, std::weak_ptr<Outbox> outbox,
+            Reply reply);
   // session_id 0: the couple's open session. A closed session of the couple is answered with
   // its events (nothing live follows).
   void Join(int64_t couple_id, int64_t account_id, int64_t session_id, uint64_t after_seq,
@@ -46,6 +46,8 @@ class SessionHub {
   void Disconnected(uint64_t connection_id);
 
   size_t open_sessions() const;
+  // Stops every session's timer (server shutdown).
+  void Stop();
 
  private:
   std::shared_ptr<LiveSession> Find(int64_t couple_id, int64_t session_id);

@@ -93,8 +93,7 @@ class SqliteSessionTx final : public SessionTx {
   explicit SqliteSessionTx(sql::Db& db) : db_(db) {}
 
   Result<int64_t> InsertSession(int64_t couple_id, int64_t opened_by, TimeMs opened_ms) override {
-    auto stmt =
-        db_.Prepare("INSERT INTO sessions(couple_id, opened_by, opened_ms) VALUES(?,?,?)");
+    auto stmt = db_.Prepare("INSERT INTO sessions(couple_id, opened_by, opened_ms) VALUES(?,?,?)");
     stmt.Bind(1, couple_id).Bind(2, opened_by).Bind(3, opened_ms);
     int rc = stmt.Run();
     if ((rc & 0xff) == SQLITE_CONSTRAINT) {
@@ -105,8 +104,8 @@ class SqliteSessionTx final : public SessionTx {
   }
 
   Status InsertEvent(const v1::SessionEvent& event) override {
-    auto stmt = db_.Prepare(
-        "INSERT INTO events(session_id, seq, at_ms, actor, payload) VALUES(?,?,?,?,?)");
+    auto stmt =
+        db_.Prepare("INSERT INTO events(session_id, seq, at_ms, actor, payload) VALUES(?,?,?,?,?)");
     stmt.Bind(1, event.session_id())
         .Bind(2, static_cast<int64_t>(event.seq()))
         .Bind(3, event.at_unix_ms())
@@ -460,8 +459,8 @@ class SqliteStore final : public Store {
   }
 
   static SessionRow ReadSessionRow(const sql::Stmt& stmt) {
-    SessionRow row{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Int(3), std::nullopt,
-                   static_cast<v1::Outcome>(stmt.Int(5))};
+    SessionRow row{stmt.Int(0), stmt.Int(1),  stmt.Int(2),
+                   stmt.Int(3), std::nullopt, static_cast<v1::Outcome>(stmt.Int(5))};
     if (!stmt.IsNull(4)) row.closed_ms = stmt.Int(4);
     return row;
   }

@@ -122,6 +122,8 @@ Status CheckContent(const v1::Move& move, const Config& config) {
       return Status();
     case Kind::kEnd:
       return CheckOptionalText(move.end().text(), config.text_max, "the reason");
+    case Kind::kTakeBreak:
+      return CheckOptionalText(move.take_break().note(), config.text_max, "the note");
     default:
       return Status();
   }
@@ -149,7 +151,8 @@ Error OutOfTurn(const State& state, Side actor) {
   for (Side side : {v1::SIDE_A, v1::SIDE_B}) {
     bool acts = false;
     for (Kind k : AllowedMoves(state, side)) {
-      if (k == Kind::kEnd) continue;
+      // Ending and breaks are open to both at any time; they say nothing about whose turn it is.
+      if (k == Kind::kEnd || k == Kind::kTakeBreak) continue;
       acts = true;
       if (std::find(expected.begin(), expected.end(), k) == expected.end()) expected.push_back(k);
     }
@@ -175,6 +178,10 @@ Error OutOfTurn(const State& state, Side actor) {
 
 Side Other(Side side) { return side == v1::SIDE_A ? v1::SIDE_B : v1::SIDE_A; }
 
+TimeMs Config::DefaultBreakMs() const {
+  return std::min(std::max(break_default_ms, break_min_ms), break_max_ms);
+}
+
 Result<v1::SessionEvent> Open(int64_t session_id, const std::string& topic, const v1::Account& a,
                               const v1::Account& b, TimeMs now, const Config& config) {
   if (Status s = CheckText(topic, config.topic_max, "the topic"); !s.ok()) return s.error();
@@ -199,6 +206,22 @@ std::vector<Kind> AllowedMoves(const State& state, Side side) {
   std::vector<Kind> out;
   if (!state.active()) return out;
   const Partner& me = state.of(side);
+  size_t mine = side == v1::SIDE_A ? 0 : 1;
+  if (state.on_break) {
+    if (!state.on_break->ready[mine]) out.push_back(Kind::kReady);
+    if (!state.on_break->extended) out.push_back(Kind::kMoreTime);
+    out.push_back(Kind::kEnd);
+    return out;
+  }
+  bool breakable = me.joined && (state.phase == v1::CHECK_IN || state.phase == v1::TALK ||
+                                 state.phase == v1::REPAIR);
+  if (state.rechecking) {
+    if (!state.rechecked[mine]) out.push_back(Kind::kCheckIn);
+    if (breakable) out.push_back(Kind::kTakeBreak);
+    out.push_back(Kind::kEnd);
+    return out;
+  }
+  if (breakable) out.push_back(Kind::kTakeBreak);
   switch (state.phase) {
     case v1::WAITING:
     case v1::CHECK_IN:
@@ -277,6 +300,16 @@ Result<std::vector<v1::SessionEvent>> Decide(const State& state, const v1::Move&
     return e;
   }
   std::vector<Kind> allowed = AllowedMoves(state, actor);
+  if (state.on_break && std::find(allowed.begin(), allowed.end(), kind) == allowed.end() &&
+      kind != Kind::kReady && kind != Kind::kMoreTime) {
+    Error e = MakeError(v1::ON_BREAK,
+                        "you are on a break; it ends by itself, or when you are both ready");
+    e.break_ends_at_unix_ms = state.on_break->ends_ms;
+    e.current_seq = state.seq;
+    e.may_act = {v1::SIDE_A, v1::SIDE_B};
+    for (Kind k : allowed) e.expected.push_back(MoveName(k));
+    return e;
+  }
   if (std::find(allowed.begin(), allowed.end(), kind) == allowed.end()) {
     // Proposing repair at the right moment but before both were heard has its own answer.
     if (kind == Kind::kProposeRepair && state.phase == v1::TALK &&
@@ -306,6 +339,33 @@ Result<std::vector<v1::SessionEvent>> Decide(const State& state, const v1::Move&
                                                     config.flooding_threshold);
   }
   if (kind == Kind::kRepairStep) recorded->mutable_repair_step()->set_step(state.step);
+  if (kind == Kind::kTakeBreak) {
+    TimeMs length = move.take_break().seconds() == 0
+                        ? config.DefaultBreakMs()
+                        : static_cast<TimeMs>(move.take_break().seconds()) * 1000;
+    if (length < config.break_min_ms || length > config.break_max_ms) {
+      Error err = MakeError(v1::INVALID_ARGUMENT,
+                            "a break lasts from " + std::to_string(config.break_min_ms / 1000) +
+                                " to " + std::to_string(config.break_max_ms / 1000) + " seconds");
+      err.current_seq = state.seq;
+      return err;
+    }
+    recorded->mutable_take_break()->set_ends_at_unix_ms(now + length);
+  }
+  if (kind == Kind::kMoreTime) {
+    TimeMs more = move.more_time().seconds() == 0
+                      ? config.DefaultBreakMs()
+                      : static_cast<TimeMs>(move.more_time().seconds()) * 1000;
+    TimeMs latest = state.on_break->started_ms + config.break_max_ms;
+    TimeMs ends = std::min(state.on_break->ends_ms + more, latest);
+    if (ends <= state.on_break->ends_ms) {
+      Error err = MakeError(v1::INVALID_ARGUMENT, "the break is already as long as it can be");
+      err.current_seq = state.seq;
+      err.break_ends_at_unix_ms = state.on_break->ends_ms;
+      return err;
+    }
+    recorded->mutable_more_time()->set_ends_at_unix_ms(ends);
+  }
   // Checked as recorded: a plan that did not name its step may still carry a date.
   if (Status s = CheckContent(*recorded, config); !s.ok()) {
     Error err = s.error();
@@ -314,6 +374,15 @@ Result<std::vector<v1::SessionEvent>> Decide(const State& state, const v1::Move&
   }
   events.push_back(std::move(e));
 
+  if (kind == Kind::kReady) {
+    size_t other = actor == v1::SIDE_A ? 1 : 0;
+    if (state.on_break->ready[other]) {
+      v1::SessionEvent ended = NewEvent(state, 2, v1::SIDE_UNSPECIFIED, now);
+      ended.mutable_break_ended()->set_reason(v1::BreakEnded::BOTH_READY);
+      events.push_back(std::move(ended));
+    }
+    return events;
+  }
   bool closes =
       kind == Kind::kEnd || (kind == Kind::kRate && state.of(Other(actor)).rating.has_value());
   if (closes) {
@@ -346,6 +415,14 @@ void Apply(State& state, const v1::SessionEvent& event) {
       state.outcome = event.closed().outcome();
       state.closed_ms = event.at_unix_ms();
       return;
+    case v1::SessionEvent::kBreakEnded:
+      state.on_break.reset();
+      // The initial check-in simply goes on; anywhere else both check in again first.
+      if (state.phase != v1::CHECK_IN) {
+        state.rechecking = true;
+        state.rechecked = {false, false};
+      }
+      return;
     case v1::SessionEvent::kMove:
       break;
     default:
@@ -354,8 +431,28 @@ void Apply(State& state, const v1::SessionEvent& event) {
 
   const v1::Move& move = event.move();
   Partner& me = state.of(actor);
+  size_t mine = actor == v1::SIDE_A ? 0 : 1;
   switch (move.kind_case()) {
+    case Kind::kTakeBreak:
+      state.on_break = Break{
+          actor, event.at_unix_ms(), move.take_break().ends_at_unix_ms(), false, {false, false}};
+      state.last_break_started_ms = event.at_unix_ms();
+      ++state.breaks;
+      return;
+    case Kind::kMoreTime:
+      state.on_break->ends_ms = move.more_time().ends_at_unix_ms();
+      state.on_break->extended = true;
+      return;
+    case Kind::kReady:
+      state.on_break->ready[mine] = true;
+      return;
     case Kind::kCheckIn:
+      if (state.rechecking) {
+        state.rechecked[mine] = true;
+        me.calm = move.check_in().calm();
+        if (state.rechecked[0] && state.rechecked[1]) state.rechecking = false;
+        return;
+      }
       me.checked_in = true;
       me.calm = move.check_in().calm();
       if (state.partners[0].checked_in && state.partners[1].checked_in) {
@@ -438,6 +535,28 @@ void Apply(State& state, const v1::SessionEvent& event) {
     default:
       break;  // the closed event that follows ends it
   }
+}
+
+std::optional<TimeMs> NextDeadline(const State& state, const Config& config) {
+  if (!state.active()) return std::nullopt;
+  if (state.on_break) return state.on_break->ends_ms;
+  if (state.rechecking && !state.rechecked[0] && !state.rechecked[1]) {
+    return state.last_break_started_ms + config.break_max_ms;
+  }
+  return std::nullopt;
+}
+
+std::vector<v1::SessionEvent> Tick(const State& state, TimeMs now, const Config& config) {
+  auto deadline = NextDeadline(state, config);
+  if (!deadline || now < *deadline) return {};
+  v1::SessionEvent e = NewEvent(state, 1, v1::SIDE_UNSPECIFIED, now);
+  if (state.on_break) {
+    e.mutable_break_ended()->set_reason(v1::BreakEnded::TIME_UP);
+  } else {
+    // Nobody came back within the longest break allowed: kept, as not resumed.
+    e.mutable_closed()->set_outcome(v1::NOT_RESUMED);
+  }
+  return {e};
 }
 
 std::string MoveName(Kind kind) {

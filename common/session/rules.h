@@ -19,6 +19,10 @@
 //   the other partner or asked to say more; then the other partner does the same. Then both
 //   choose how to reconnect, then both rate how they feel, and the session closes as repaired.
 //   Either partner may end the session at any moment; it is kept as ended early.
+//   Either partner may take a break at any moment of check-in, talk or repair, saying when they
+//   will be back (20 minutes by default, within the configured range). It ends when the time is
+//   up or both say they are ready; either may ask for more time once. Then both check in again
+//   and the conversation resumes exactly where it stopped.
 #ifndef MEND_COMMON_SESSION_RULES_H_
 #define MEND_COMMON_SESSION_RULES_H_
 
@@ -43,6 +47,13 @@ struct Config {
   size_t statement_max = 400;  // characters, all four parts of an I-statement together
   size_t text_max = 400;       // characters, any other text
   size_t feeling_max = 40;     // characters, the feeling named at check-in
+  // Breaks: a flooded body needs about 20 minutes; a break should not outlast a day.
+  TimeMs break_default_ms = 20 * 60 * 1000;
+  TimeMs break_min_ms = 20 * 60 * 1000;
+  TimeMs break_max_ms = 24 * 3600 * 1000;
+
+  // The default clamped into [min, max].
+  TimeMs DefaultBreakMs() const;
 };
 
 // Where the floor is in a speaker-listener round.
@@ -72,6 +83,15 @@ struct Commitment {
   uint64_t seq = 0;           // the event that made the plan
 };
 
+// A break in progress. It suspends the phase; nothing else changes until it ends.
+struct Break {
+  Side caller = v1::SIDE_UNSPECIFIED;
+  TimeMs started_ms = 0;
+  TimeMs ends_ms = 0;
+  bool extended = false;        // more time was asked for (once per break)
+  std::array<bool, 2> ready{};  // [0] side A, [1] side B
+};
+
 struct State {
   int64_t session_id = 0;
   uint64_t seq = 0;  // of the last event applied; 0 before the first
@@ -97,6 +117,14 @@ struct State {
 
   std::vector<Commitment> commitments;
 
+  // Breaks.
+  std::optional<Break> on_break;
+  TimeMs last_break_started_ms = 0;
+  // After a break, each partner checks in again before the conversation resumes where it was.
+  bool rechecking = false;
+  std::array<bool, 2> rechecked{};
+  int breaks = 0;
+
   // REQUIRES: side is SIDE_A or SIDE_B.
   Partner& of(Side side) { return partners[side == v1::SIDE_A ? 0 : 1]; }
   const Partner& of(Side side) const { return partners[side == v1::SIDE_A ? 0 : 1]; }
@@ -120,6 +148,14 @@ std::vector<v1::SessionEvent> Join(const State& state, Side actor, TimeMs now);
 // REQUIRES: state has been opened; actor is SIDE_A or SIDE_B.
 Result<std::vector<v1::SessionEvent>> Decide(const State& state, const v1::Move& move, Side actor,
                                              TimeMs now, const Config& config);
+
+// The events the passing of time produces at `now`: a break whose time is up ends; a session
+// whose partners did not come back within the maximum after a break closes as not resumed.
+// Empty if nothing is due. The server calls it from its timer.
+std::vector<v1::SessionEvent> Tick(const State& state, TimeMs now, const Config& config);
+
+// When Tick will next have something to do, if ever.
+std::optional<TimeMs> NextDeadline(const State& state, const Config& config);
 
 // Folds one event into the state.
 // REQUIRES: event.seq() == state.seq + 1, and the event was decided against this state.

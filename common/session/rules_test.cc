@@ -35,7 +35,7 @@ const std::vector<Kind> kAllKinds = {
     Kind::kReflection, Kind::kConfirm,       Kind::kCorrection,   Kind::kValidation,
     Kind::kPassFloor,  Kind::kProposeRepair, Kind::kAnswerRepair, Kind::kRepairStep,
     Kind::kAcceptStep, Kind::kAskMore,       Kind::kReconnect,    Kind::kRate,
-    Kind::kEnd,
+    Kind::kEnd,        Kind::kTakeBreak,     Kind::kReady,        Kind::kMoreTime,
 };
 
 std::string Repeat(std::string_view unit, size_t n) {
@@ -115,6 +115,34 @@ std::string Dump(const State& s) {
   for (const Commitment& c : s.commitments) {
     out << "commitment " << v1::Side_Name(c.owner) << " '" << c.text << "' '" << c.check_in_date
         << "' seq=" << c.seq << "\n";
+  }
+  if (s.on_break) {
+    const Break& b = *s.on_break;
+    out << "on_break caller=" << v1::Side_Name(b.caller) << " started=" << b.started_ms
+        << " ends=" << b.ends_ms << " extended=" << b.extended << " ready=" << b.ready[0]
+        << b.ready[1] << "\n";
+  }
+  out << "last_break_started=" << s.last_break_started_ms << " rechecking=" << s.rechecking
+      << " rechecked=" << s.rechecked[0] << s.rechecked[1] << " breaks=" << s.breaks << "\n";
+  return out.str();
+}
+
+// Where the conversation stands, without the seq, the breaks and the calm (a check-in after a
+// break records a new calm): what a break must leave exactly as it was.
+std::string Flow(const State& s) {
+  std::ostringstream out;
+  out << "phase=" << v1::Phase_Name(s.phase) << " speaker=" << v1::Side_Name(s.speaker)
+      << " talk=" << TalkName(s.talk) << " proposed_by=" << v1::Side_Name(s.repair_proposed_by)
+      << " repairer=" << v1::Side_Name(s.repairer) << " step=" << v1::RepairStep_Name(s.step)
+      << " pending=" << s.step_pending << " pending_step={" << s.pending_step.ShortDebugString()
+      << "} pending_seq=" << s.pending_step_seq << " commitments=" << s.commitments.size()
+      << " outcome=" << v1::Outcome_Name(s.outcome) << "\n";
+  for (int i = 0; i < 2; ++i) {
+    const Partner& p = s.partners[i];
+    out << (i == 0 ? "A" : "B") << ": joined=" << p.joined << " checked_in=" << p.checked_in
+        << " heard=" << p.heard << " repaired=" << p.repaired
+        << " reconnection=" << (p.reconnection ? v1::Reconnection_Name(*p.reconnection) : "-")
+        << " rating=" << (p.rating ? std::to_string(*p.rating) : "-") << "\n";
   }
   return out.str();
 }
@@ -212,6 +240,26 @@ v1::Move Rate(uint32_t feel) {
   m.mutable_rate()->set_feel(feel);
   return m;
 }
+v1::Move TakeBreak(uint32_t seconds = 0, const std::string& note = "") {
+  v1::Move m;
+  m.mutable_take_break()->set_seconds(seconds);
+  m.mutable_take_break()->set_note(note);
+  return m;
+}
+v1::Move Ready() {
+  v1::Move m;
+  m.mutable_ready();
+  return m;
+}
+v1::Move MoreTime(uint32_t seconds = 0) {
+  v1::Move m;
+  m.mutable_more_time()->set_seconds(seconds);
+  return m;
+}
+
+constexpr TimeMs kMinute = 60 * 1000;
+constexpr TimeMs kDefaultBreakMs = 20 * kMinute;
+constexpr TimeMs kMaxBreakMs = 24 * 60 * kMinute;
 
 // A move of `kind` whose content is valid anywhere, so that only the turn decides.
 v1::Move Sample(Kind kind) {
@@ -250,6 +298,12 @@ v1::Move Sample(Kind kind) {
       return Rate(8);
     case Kind::kEnd:
       return End("we need to stop");
+    case Kind::kTakeBreak:
+      return TakeBreak(0, "back soon");
+    case Kind::kReady:
+      return Ready();
+    case Kind::kMoreTime:
+      return MoreTime(0);
     default:
       return v1::Move();
   }
@@ -276,9 +330,29 @@ class Script {
   const Config& config() const { return config_; }
   TimeMs now() const { return now_; }
 
+  // Lets `ms` pass without any event.
+  void Wait(TimeMs ms) { now_ += ms; }
+
+  // The timer fires at `at` (not before now): session::Tick's events are checked and applied.
+  std::vector<v1::SessionEvent> TickAt(TimeMs at) {
+    EXPECT_GE(at, now_);
+    now_ = at;
+    std::vector<v1::SessionEvent> events = session::Tick(state_, at, config_);
+    for (size_t i = 0; i < events.size(); ++i) {
+      const v1::SessionEvent& e = events[i];
+      EXPECT_EQ(e.seq(), state_.seq + 1 + i);
+      EXPECT_EQ(e.session_id(), kSessionId);
+      EXPECT_EQ(e.actor(), v1::SIDE_UNSPECIFIED) << "time, not a partner";
+      EXPECT_EQ(e.at_unix_ms(), at);
+      EXPECT_TRUE(e.has_break_ended() || e.has_closed());
+    }
+    for (const v1::SessionEvent& e : events) Record(e);
+    return events;
+  }
+
   // Joins as `side`; returns the events it produced (already applied).
   std::vector<v1::SessionEvent> Join(Side side) {
-    TimeMs at = Tick();
+    TimeMs at = Advance();
     std::vector<v1::SessionEvent> events = session::Join(state_, side, at);
     for (const v1::SessionEvent& e : events) {
       EXPECT_EQ(e.seq(), state_.seq + 1);
@@ -298,7 +372,7 @@ class Script {
 
   // `move` by `side` must be accepted; its events are checked and applied, and returned.
   std::vector<v1::SessionEvent> Do(Side side, const v1::Move& move) {
-    TimeMs at = Tick();
+    TimeMs at = Advance();
     Result<std::vector<v1::SessionEvent>> r = Decide(state_, move, side, at, config_);
     if (!r.ok()) {
       ADD_FAILURE() << MoveName(move.kind_case()) << " by " << v1::Side_Name(side) << " refused ("
@@ -317,6 +391,9 @@ class Script {
         EXPECT_EQ(e.actor(), side);
         EXPECT_TRUE(e.has_move());
         EXPECT_EQ(e.move().kind_case(), move.kind_case());
+      } else if (move.has_ready()) {
+        EXPECT_EQ(e.actor(), v1::SIDE_UNSPECIFIED) << "the server ends the break";
+        EXPECT_EQ(e.break_ended().reason(), v1::BreakEnded::BOTH_READY);
       } else {
         EXPECT_EQ(e.actor(), v1::SIDE_UNSPECIFIED) << "the server closes the session";
         EXPECT_TRUE(e.has_closed());
@@ -339,7 +416,7 @@ class Script {
   }
 
  private:
-  TimeMs Tick() { return now_ += 1000; }
+  TimeMs Advance() { return now_ += 1000; }
   void Record(const v1::SessionEvent& e) {
     EXPECT_EQ(e.seq(), state_.seq + 1);
     Apply(state_, e);
@@ -464,6 +541,18 @@ void ReachClosing(Script& s, const std::vector<Side>& rated) {
   for (Side side : rated) s.Do(side, Rate(side == A ? 7 : 9));
 }
 
+// Both say they are ready (A, then B): the break ends.
+void BothReady(Script& s) {
+  s.Do(A, Ready());
+  s.Do(B, Ready());
+}
+
+// Both check in again after a break.
+void RecheckBoth(Script& s) {
+  s.Do(A, CheckIn(6, "calmer"));
+  s.Do(B, CheckIn(7));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The core table
 
@@ -471,6 +560,7 @@ enum class Refusal {
   kOutOfTurn,       // every move not allowed: OUT_OF_TURN
   kRepairTooEarly,  // ... except propose_repair: REPAIR_TOO_EARLY (round boundary, not both heard)
   kSessionClosed,   // every move: SESSION_CLOSED
+  kOnBreak,         // ON_BREAK, except ready and more_time (OUT_OF_TURN when not allowed)
 };
 
 struct Point {
@@ -485,6 +575,7 @@ void PrintTo(const Point& p, std::ostream* os) { *os << p.name; }
 std::vector<Point> Points() {
   using K = Kind;
   const K kEnd = K::kEnd;
+  const K kBrk = K::kTakeBreak;  // every joined partner, in check-in, talk and repair
   auto talk = [](int round, TalkStep step) {
     return [round, step](Script& s) { ReachTalk(s, round, step); };
   };
@@ -493,67 +584,103 @@ std::vector<Point> Points() {
   };
   const Refusal kEarly = Refusal::kRepairTooEarly;
   const Refusal kClosed = Refusal::kSessionClosed;
+  const Refusal kOnBreak = Refusal::kOnBreak;
+  const std::vector<K> kBreak = {K::kReady, K::kMoreTime, kEnd};  // nobody ready, not extended
+  const std::vector<K> kRecheck = {K::kCheckIn, kBrk, kEnd};
   using TS = TalkStep;
 
   std::vector<Point> p = {
       // Waiting and check-in.
       {"waiting", [](Script&) {}, {K::kCheckIn, kEnd}, {kEnd}},
       {"waiting_a_checked_in", [](Script& s) { s.Do(A, CheckIn(5)); }, {kEnd}, {kEnd}},
-      {"check_in", [](Script& s) { s.Join(B); }, {K::kCheckIn, kEnd}, {K::kCheckIn, kEnd}},
+      {"check_in",
+       [](Script& s) { s.Join(B); },
+       {K::kCheckIn, kBrk, kEnd},
+       {K::kCheckIn, kBrk, kEnd}},
       {"check_in_a_done",
        [](Script& s) {
          s.Join(B);
          s.Do(A, CheckIn(5));
        },
-       {kEnd},
-       {K::kCheckIn, kEnd}},
+       {kBrk, kEnd},
+       {K::kCheckIn, kBrk, kEnd}},
       {"check_in_b_done",
        [](Script& s) {
          s.Join(B);
          s.Do(B, CheckIn(5));
        },
-       {K::kCheckIn, kEnd},
-       {kEnd}},
+       {K::kCheckIn, kBrk, kEnd},
+       {kBrk, kEnd}},
       {"check_in_a_done_while_waiting",
        [](Script& s) {
          s.Do(A, CheckIn(5));
          s.Join(B);
        },
-       {kEnd},
-       {K::kCheckIn, kEnd}},
+       {kBrk, kEnd},
+       {K::kCheckIn, kBrk, kEnd}},
 
       // Talk, round 1: A speaks, nobody heard yet.
-      {"talk1_A_statement", talk(1, TS::kStatement), {K::kStatement, kEnd}, {kEnd}, kEarly},
-      {"talk1_A_reflect", talk(1, TS::kReflect), {kEnd}, {K::kReflection, K::kQuestion, kEnd}},
-      {"talk1_A_answer", talk(1, TS::kAnswer), {K::kAnswer, kEnd}, {kEnd}},
-      {"talk1_A_confirm", talk(1, TS::kConfirm), {K::kConfirm, K::kCorrection, kEnd}, {kEnd}},
-      {"talk1_A_validate", talk(1, TS::kValidate), {kEnd}, {K::kValidation, kEnd}},
-      {"talk1_A_next", talk(1, TS::kNext), {K::kStatement, K::kPassFloor, kEnd}, {kEnd}, kEarly},
+      {"talk1_A_statement",
+       talk(1, TS::kStatement),
+       {K::kStatement, kBrk, kEnd},
+       {kBrk, kEnd},
+       kEarly},
+      {"talk1_A_reflect",
+       talk(1, TS::kReflect),
+       {kBrk, kEnd},
+       {K::kReflection, K::kQuestion, kBrk, kEnd}},
+      {"talk1_A_answer", talk(1, TS::kAnswer), {K::kAnswer, kBrk, kEnd}, {kBrk, kEnd}},
+      {"talk1_A_confirm",
+       talk(1, TS::kConfirm),
+       {K::kConfirm, K::kCorrection, kBrk, kEnd},
+       {kBrk, kEnd}},
+      {"talk1_A_validate", talk(1, TS::kValidate), {kBrk, kEnd}, {K::kValidation, kBrk, kEnd}},
+      {"talk1_A_next",
+       talk(1, TS::kNext),
+       {K::kStatement, K::kPassFloor, kBrk, kEnd},
+       {kBrk, kEnd},
+       kEarly},
 
       // Talk, round 2: B speaks, A was heard.
-      {"talk2_B_statement", talk(2, TS::kStatement), {kEnd}, {K::kStatement, kEnd}, kEarly},
-      {"talk2_B_reflect", talk(2, TS::kReflect), {K::kReflection, K::kQuestion, kEnd}, {kEnd}},
-      {"talk2_B_answer", talk(2, TS::kAnswer), {kEnd}, {K::kAnswer, kEnd}},
-      {"talk2_B_confirm", talk(2, TS::kConfirm), {kEnd}, {K::kConfirm, K::kCorrection, kEnd}},
-      {"talk2_B_validate", talk(2, TS::kValidate), {K::kValidation, kEnd}, {kEnd}},
+      {"talk2_B_statement",
+       talk(2, TS::kStatement),
+       {kBrk, kEnd},
+       {K::kStatement, kBrk, kEnd},
+       kEarly},
+      {"talk2_B_reflect",
+       talk(2, TS::kReflect),
+       {K::kReflection, K::kQuestion, kBrk, kEnd},
+       {kBrk, kEnd}},
+      {"talk2_B_answer", talk(2, TS::kAnswer), {kBrk, kEnd}, {K::kAnswer, kBrk, kEnd}},
+      {"talk2_B_confirm",
+       talk(2, TS::kConfirm),
+       {kBrk, kEnd},
+       {K::kConfirm, K::kCorrection, kBrk, kEnd}},
+      {"talk2_B_validate", talk(2, TS::kValidate), {K::kValidation, kBrk, kEnd}, {kBrk, kEnd}},
       {"talk2_B_next",
        talk(2, TS::kNext),
-       {K::kProposeRepair, kEnd},
-       {K::kStatement, K::kPassFloor, K::kProposeRepair, kEnd}},
+       {K::kProposeRepair, kBrk, kEnd},
+       {K::kStatement, K::kPassFloor, K::kProposeRepair, kBrk, kEnd}},
 
       // Talk, round 3: A speaks again, both were heard.
       {"talk3_A_statement",
        talk(3, TS::kStatement),
-       {K::kStatement, K::kProposeRepair, kEnd},
-       {K::kProposeRepair, kEnd}},
-      {"talk3_A_reflect", talk(3, TS::kReflect), {kEnd}, {K::kReflection, K::kQuestion, kEnd}},
-      {"talk3_A_answer", talk(3, TS::kAnswer), {K::kAnswer, kEnd}, {kEnd}},
-      {"talk3_A_confirm", talk(3, TS::kConfirm), {K::kConfirm, K::kCorrection, kEnd}, {kEnd}},
-      {"talk3_A_validate", talk(3, TS::kValidate), {kEnd}, {K::kValidation, kEnd}},
+       {K::kStatement, K::kProposeRepair, kBrk, kEnd},
+       {K::kProposeRepair, kBrk, kEnd}},
+      {"talk3_A_reflect",
+       talk(3, TS::kReflect),
+       {kBrk, kEnd},
+       {K::kReflection, K::kQuestion, kBrk, kEnd}},
+      {"talk3_A_answer", talk(3, TS::kAnswer), {K::kAnswer, kBrk, kEnd}, {kBrk, kEnd}},
+      {"talk3_A_confirm",
+       talk(3, TS::kConfirm),
+       {K::kConfirm, K::kCorrection, kBrk, kEnd},
+       {kBrk, kEnd}},
+      {"talk3_A_validate", talk(3, TS::kValidate), {kBrk, kEnd}, {K::kValidation, kBrk, kEnd}},
       {"talk3_A_next",
        talk(3, TS::kNext),
-       {K::kStatement, K::kPassFloor, K::kProposeRepair, kEnd},
-       {K::kProposeRepair, kEnd}},
+       {K::kStatement, K::kPassFloor, K::kProposeRepair, kBrk, kEnd},
+       {K::kProposeRepair, kBrk, kEnd}},
 
       // A repair proposal awaiting the other's answer.
       {"proposal_by_A",
@@ -561,84 +688,220 @@ std::vector<Point> Points() {
          ReachTalk(s, 3, TS::kStatement);
          s.Do(A, ProposeRepair());
        },
-       {kEnd},
-       {K::kAnswerRepair, kEnd}},
+       {kBrk, kEnd},
+       {K::kAnswerRepair, kBrk, kEnd}},
       {"proposal_by_B",
        [](Script& s) {
          ReachTalk(s, 2, TS::kNext);
          s.Do(B, ProposeRepair());
        },
-       {K::kAnswerRepair, kEnd},
-       {kEnd}},
+       {K::kAnswerRepair, kBrk, kEnd},
+       {kBrk, kEnd}},
 
       // Repair: A's steps, then B's; each expected, then pending.
       {"repair_A_responsibility",
        repair(A, v1::RESPONSIBILITY, false),
-       {K::kRepairStep, kEnd},
-       {kEnd}},
+       {K::kRepairStep, kBrk, kEnd},
+       {kBrk, kEnd}},
       {"repair_A_responsibility_pending",
        repair(A, v1::RESPONSIBILITY, true),
-       {kEnd},
-       {K::kAcceptStep, K::kAskMore, kEnd}},
-      {"repair_A_impact", repair(A, v1::IMPACT, false), {K::kRepairStep, kEnd}, {kEnd}},
+       {kBrk, kEnd},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd}},
+      {"repair_A_impact", repair(A, v1::IMPACT, false), {K::kRepairStep, kBrk, kEnd}, {kBrk, kEnd}},
       {"repair_A_impact_pending",
        repair(A, v1::IMPACT, true),
-       {kEnd},
-       {K::kAcceptStep, K::kAskMore, kEnd}},
-      {"repair_A_remorse", repair(A, v1::REMORSE, false), {K::kRepairStep, kEnd}, {kEnd}},
+       {kBrk, kEnd},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd}},
+      {"repair_A_remorse",
+       repair(A, v1::REMORSE, false),
+       {K::kRepairStep, kBrk, kEnd},
+       {kBrk, kEnd}},
       {"repair_A_remorse_pending",
        repair(A, v1::REMORSE, true),
-       {kEnd},
-       {K::kAcceptStep, K::kAskMore, kEnd}},
-      {"repair_A_plan", repair(A, v1::PLAN, false), {K::kRepairStep, kEnd}, {kEnd}},
+       {kBrk, kEnd},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd}},
+      {"repair_A_plan", repair(A, v1::PLAN, false), {K::kRepairStep, kBrk, kEnd}, {kBrk, kEnd}},
       {"repair_A_plan_pending",
        repair(A, v1::PLAN, true),
-       {kEnd},
-       {K::kAcceptStep, K::kAskMore, kEnd}},
+       {kBrk, kEnd},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd}},
       {"repair_A_after_ask_more",
        [](Script& s) {
          ReachRepairStep(s, A, v1::IMPACT, true);
          s.Do(B, AskMore());
        },
-       {K::kRepairStep, kEnd},
-       {kEnd}},
+       {K::kRepairStep, kBrk, kEnd},
+       {kBrk, kEnd}},
       {"repair_B_responsibility",
        repair(B, v1::RESPONSIBILITY, false),
-       {kEnd},
-       {K::kRepairStep, kEnd}},
+       {kBrk, kEnd},
+       {K::kRepairStep, kBrk, kEnd}},
       {"repair_B_responsibility_pending",
        repair(B, v1::RESPONSIBILITY, true),
-       {K::kAcceptStep, K::kAskMore, kEnd},
-       {kEnd}},
-      {"repair_B_impact", repair(B, v1::IMPACT, false), {kEnd}, {K::kRepairStep, kEnd}},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd},
+       {kBrk, kEnd}},
+      {"repair_B_impact", repair(B, v1::IMPACT, false), {kBrk, kEnd}, {K::kRepairStep, kBrk, kEnd}},
       {"repair_B_impact_pending",
        repair(B, v1::IMPACT, true),
-       {K::kAcceptStep, K::kAskMore, kEnd},
-       {kEnd}},
-      {"repair_B_remorse", repair(B, v1::REMORSE, false), {kEnd}, {K::kRepairStep, kEnd}},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd},
+       {kBrk, kEnd}},
+      {"repair_B_remorse",
+       repair(B, v1::REMORSE, false),
+       {kBrk, kEnd},
+       {K::kRepairStep, kBrk, kEnd}},
       {"repair_B_remorse_pending",
        repair(B, v1::REMORSE, true),
-       {K::kAcceptStep, K::kAskMore, kEnd},
-       {kEnd}},
-      {"repair_B_plan", repair(B, v1::PLAN, false), {kEnd}, {K::kRepairStep, kEnd}},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd},
+       {kBrk, kEnd}},
+      {"repair_B_plan", repair(B, v1::PLAN, false), {kBrk, kEnd}, {K::kRepairStep, kBrk, kEnd}},
       {"repair_B_plan_pending",
        repair(B, v1::PLAN, true),
-       {K::kAcceptStep, K::kAskMore, kEnd},
-       {kEnd}},
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd},
+       {kBrk, kEnd}},
 
       // Reconnection.
       {"reconnect",
        [](Script& s) { ReachReconnect(s, {}); },
-       {K::kReconnect, kEnd},
-       {K::kReconnect, kEnd}},
+       {K::kReconnect, kBrk, kEnd},
+       {K::kReconnect, kBrk, kEnd}},
       {"reconnect_A_done",
        [](Script& s) { ReachReconnect(s, {A}); },
-       {kEnd},
-       {K::kReconnect, kEnd}},
+       {kBrk, kEnd},
+       {K::kReconnect, kBrk, kEnd}},
       {"reconnect_B_done",
        [](Script& s) { ReachReconnect(s, {B}); },
-       {K::kReconnect, kEnd},
-       {kEnd}},
+       {K::kReconnect, kBrk, kEnd},
+       {kBrk, kEnd}},
+
+      // On a break: only ready (once each), more time (once) and end.
+      {"break_in_check_in",
+       [](Script& s) {
+         s.Join(B);
+         s.Do(A, TakeBreak());
+       },
+       kBreak, kBreak, kOnBreak},
+      {"break_in_check_in_a_done",
+       [](Script& s) {
+         s.Join(B);
+         s.Do(A, CheckIn(5));
+         s.Do(B, TakeBreak());
+       },
+       kBreak, kBreak, kOnBreak},
+      {"break_in_talk_confirm",
+       [](Script& s) {
+         ReachTalk(s, 1, TS::kConfirm);
+         s.Do(B, TakeBreak());
+       },
+       kBreak, kBreak, kOnBreak},
+      {"break_in_proposal",
+       [](Script& s) {
+         ReachTalk(s, 3, TS::kStatement);
+         s.Do(A, ProposeRepair());
+         s.Do(A, TakeBreak());
+       },
+       kBreak, kBreak, kOnBreak},
+      {"break_in_repair_pending",
+       [](Script& s) {
+         ReachRepairStep(s, A, v1::IMPACT, true);
+         s.Do(A, TakeBreak(3600));
+       },
+       kBreak, kBreak, kOnBreak},
+      {"break_in_reconnect",
+       [](Script& s) {
+         ReachReconnect(s, {A});
+         s.Do(B, TakeBreak());
+       },
+       kBreak, kBreak, kOnBreak},
+      {"break_A_ready",
+       [](Script& s) {
+         ReachTalk(s, 2, TS::kReflect);
+         s.Do(A, TakeBreak());
+         s.Do(A, Ready());
+       },
+       {K::kMoreTime, kEnd},
+       kBreak,
+       kOnBreak},
+      {"break_B_ready_A_more_time",
+       [](Script& s) {
+         ReachTalk(s, 2, TS::kReflect);
+         s.Do(B, TakeBreak());
+         s.Do(B, Ready());
+         s.Do(A, MoreTime());
+       },
+       {K::kReady, kEnd},
+       {kEnd},
+       kOnBreak},
+      {"break_while_rechecking",
+       [](Script& s) {
+         ReachTalk(s, 1, TS::kReflect);
+         s.Do(A, TakeBreak());
+         BothReady(s);
+         s.Do(A, CheckIn(5));
+         s.Do(B, TakeBreak());
+       },
+       kBreak, kBreak, kOnBreak},
+
+      // After a break (outside the first check-in): both check in again, then resume.
+      {"rechecking_talk",
+       [](Script& s) {
+         ReachTalk(s, 1, TS::kReflect);
+         s.Do(A, TakeBreak());
+         BothReady(s);
+       },
+       kRecheck, kRecheck},
+      {"rechecking_talk_A_done",
+       [](Script& s) {
+         ReachTalk(s, 1, TS::kReflect);
+         s.Do(A, TakeBreak());
+         BothReady(s);
+         s.Do(A, CheckIn(5));
+       },
+       {kBrk, kEnd},
+       kRecheck},
+      {"rechecking_proposal_B_done",
+       [](Script& s) {
+         ReachTalk(s, 3, TS::kStatement);
+         s.Do(A, ProposeRepair());
+         s.Do(B, TakeBreak());
+         BothReady(s);
+         s.Do(B, CheckIn(5));
+       },
+       kRecheck,
+       {kBrk, kEnd}},
+      {"rechecking_repair_after_time_up",
+       [](Script& s) {
+         ReachRepairStep(s, B, v1::PLAN, true);
+         s.Do(A, TakeBreak());
+         s.TickAt(s.state().on_break->ends_ms);
+       },
+       kRecheck, kRecheck},
+      {"check_in_after_break",  // the first check-in simply goes on
+       [](Script& s) {
+         s.Join(B);
+         s.Do(A, CheckIn(5));
+         s.Do(B, TakeBreak());
+         BothReady(s);
+       },
+       {kBrk, kEnd},
+       kRecheck},
+      {"talk_resumed_after_break",
+       [](Script& s) {
+         ReachTalk(s, 1, TS::kReflect);
+         s.Do(A, TakeBreak());
+         BothReady(s);
+         RecheckBoth(s);
+       },
+       {kBrk, kEnd},
+       {K::kReflection, K::kQuestion, kBrk, kEnd}},
+      {"repair_resumed_after_break",
+       [](Script& s) {
+         ReachRepairStep(s, B, v1::REMORSE, true);
+         s.Do(B, TakeBreak());
+         s.TickAt(s.state().on_break->ends_ms + 1);
+         RecheckBoth(s);
+       },
+       {K::kAcceptStep, K::kAskMore, kBrk, kEnd},
+       {kBrk, kEnd}},
 
       // Closing.
       {"closing", [](Script& s) { ReachClosing(s, {}); }, {K::kRate, kEnd}, {K::kRate, kEnd}},
@@ -658,6 +921,25 @@ std::vector<Point> Points() {
        [](Script& s) {
          ReachTalk(s, 1, TS::kConfirm);
          s.Do(B, End("I need to stop"));
+       },
+       {},
+       {},
+       kClosed},
+      {"closed_ended_on_break",
+       [](Script& s) {
+         ReachTalk(s, 2, TS::kAnswer);
+         s.Do(B, TakeBreak());
+         s.Do(A, End());
+       },
+       {},
+       {},
+       kClosed},
+      {"closed_not_resumed",
+       [](Script& s) {
+         ReachTalk(s, 2, TS::kAnswer);
+         s.Do(B, TakeBreak());
+         s.TickAt(s.state().on_break->ends_ms);
+         s.TickAt(s.state().last_break_started_ms + s.config().break_max_ms);
        },
        {},
        {},
@@ -692,13 +974,14 @@ TEST_P(RulesTableTest, DecideAcceptsExactlyTheAllowedMoves) {
   ASSERT_FALSE(::testing::Test::HasFailure()) << "could not reach " << point.name;
   const State& state = s.state();
 
-  // Who may act and what is expected, from the table: the moves other than `end`.
+  // Who may act and what is expected, from the table: the moves other than `end` and
+  // `take_break`, which are open to both at any time.
   std::vector<Side> may_act;
   std::vector<std::string> expected;
   for (Side side : {A, B}) {
     bool acts = false;
     for (Kind k : side == A ? point.a : point.b) {
-      if (k == Kind::kEnd) continue;
+      if (k == Kind::kEnd || k == Kind::kTakeBreak) continue;
       acts = true;
       if (std::find(expected.begin(), expected.end(), MoveName(k)) == expected.end()) {
         expected.push_back(MoveName(k));
@@ -720,12 +1003,18 @@ TEST_P(RulesTableTest, DecideAcceptsExactlyTheAllowedMoves) {
         const std::vector<v1::SessionEvent>& events = r.value();
         bool closes =
             kind == Kind::kEnd || (kind == Kind::kRate && state.of(Other(side)).rating.has_value());
-        ASSERT_EQ(events.size(), closes ? 2u : 1u);
+        bool both_ready =
+            kind == Kind::kReady && state.on_break && state.on_break->ready[side == A ? 1 : 0];
+        ASSERT_EQ(events.size(), closes || both_ready ? 2u : 1u);
         EXPECT_EQ(events[0].move().kind_case(), kind);
         EXPECT_EQ(events[0].actor(), side);
         if (closes) {
           EXPECT_EQ(events[1].closed().outcome(),
                     kind == Kind::kEnd ? v1::ENDED_EARLY : v1::REPAIRED);
+        }
+        if (both_ready) {
+          EXPECT_EQ(events[1].break_ended().reason(), v1::BreakEnded::BOTH_READY);
+          EXPECT_EQ(events[1].actor(), v1::SIDE_UNSPECIFIED);
         }
         State next = state;
         for (const v1::SessionEvent& e : events) {
@@ -740,6 +1029,15 @@ TEST_P(RulesTableTest, DecideAcceptsExactlyTheAllowedMoves) {
       EXPECT_EQ(e.current_seq, state.seq);
       if (point.refusal == Refusal::kSessionClosed) {
         EXPECT_EQ(e.code, v1::SESSION_CLOSED) << e.message;
+        continue;
+      }
+      if (point.refusal == Refusal::kOnBreak && kind != Kind::kReady && kind != Kind::kMoreTime) {
+        ASSERT_TRUE(state.on_break.has_value());
+        EXPECT_EQ(e.code, v1::ON_BREAK) << e.message;
+        EXPECT_EQ(e.break_ends_at_unix_ms, state.on_break->ends_ms);
+        EXPECT_EQ(Sorted(e.may_act), Sorted({A, B}));
+        EXPECT_EQ(Sorted(e.expected), Sorted(Names(allowed)));
+        EXPECT_FALSE(e.message.empty());
         continue;
       }
       if (point.refusal == Refusal::kRepairTooEarly && kind == Kind::kProposeRepair) {
@@ -1066,6 +1364,7 @@ TEST(RulesTalkTest, ARoundOfSpeakerAndListener) {
   EXPECT_EQ(st.talk, TalkStep::kStatement);
 }
 
+// Regression: when breaks were added, take_break (open to both) once made both partners "may act".
 TEST(RulesTalkTest, OutOfTurnNamesThePartnerAndTheExpectedMoves) {
   Script s;
   ReachTalk(s, 1, TalkStep::kReflect);
@@ -1207,7 +1506,10 @@ INSTANTIATE_TEST_SUITE_P(
                  [](const v1::Move& m) { return m.end().text(); }, true, 400},
         TextCase{"check_in_feeling", [](Script& s) { s.Join(B); }, B,
                  [](const std::string& t) { return CheckIn(5, t); },
-                 [](const v1::Move& m) { return m.check_in().feeling(); }, true, 40}),
+                 [](const v1::Move& m) { return m.check_in().feeling(); }, true, 40},
+        TextCase{"take_break_note", [](Script& s) { ReachTalk(s, 1, TalkStep::kAnswer); }, B,
+                 [](const std::string& t) { return TakeBreak(0, t); },
+                 [](const v1::Move& m) { return m.take_break().note(); }, true, 400}),
     [](const ::testing::TestParamInfo<TextCase>& info) { return info.param.name; });
 
 // ---------------------------------------------------------------------------------------------
@@ -1526,6 +1828,691 @@ TEST(RulesMalformedTest, UnopenedStateIsNotActive) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Breaks
+
+// A point where a break may be taken, and the phase it suspends.
+struct BreakPoint {
+  std::string name;
+  std::function<void(Script&)> reach;
+};
+
+void PrintTo(const BreakPoint& p, std::ostream* os) { *os << p.name; }
+
+std::vector<BreakPoint> BreakPoints() {
+  auto talk = [](int round, TalkStep step) {
+    return [round, step](Script& s) { ReachTalk(s, round, step); };
+  };
+  auto repair = [](Side repairer, v1::RepairStep step, bool pending) {
+    return [=](Script& s) { ReachRepairStep(s, repairer, step, pending); };
+  };
+  using TS = TalkStep;
+  return {
+      {"check_in", [](Script& s) { s.Join(B); }},
+      {"check_in_a_done",
+       [](Script& s) {
+         s.Join(B);
+         s.Do(A, CheckIn(5));
+       }},
+      {"talk1_statement", talk(1, TS::kStatement)},
+      {"talk1_reflect", talk(1, TS::kReflect)},
+      {"talk1_answer", talk(1, TS::kAnswer)},
+      {"talk1_confirm", talk(1, TS::kConfirm)},
+      {"talk1_validate", talk(1, TS::kValidate)},
+      {"talk1_next", talk(1, TS::kNext)},
+      {"talk2_reflect", talk(2, TS::kReflect)},
+      {"talk2_confirm", talk(2, TS::kConfirm)},
+      {"talk3_next", talk(3, TS::kNext)},
+      {"proposal_by_B",
+       [](Script& s) {
+         ReachTalk(s, 2, TS::kNext);
+         s.Do(B, ProposeRepair());
+       }},
+      {"repair_A_responsibility", repair(A, v1::RESPONSIBILITY, false)},
+      {"repair_A_impact_pending", repair(A, v1::IMPACT, true)},
+      {"repair_B_plan_pending", repair(B, v1::PLAN, true)},
+      {"repair_after_ask_more",
+       [](Script& s) {
+         ReachRepairStep(s, B, v1::REMORSE, true);
+         s.Do(A, AskMore());
+       }},
+      {"reconnect", [](Script& s) { ReachReconnect(s, {}); }},
+      {"reconnect_A_done", [](Script& s) { ReachReconnect(s, {A}); }},
+  };
+}
+
+class RulesBreakPointTest : public ::testing::TestWithParam<BreakPoint> {};
+
+TEST_P(RulesBreakPointTest, EitherPartnerTakesABreakOfTheDefaultLength) {
+  const BreakPoint& point = GetParam();
+  for (Side side : {A, B}) {
+    SCOPED_TRACE(v1::Side_Name(side));
+    Script s;
+    ASSERT_NO_FATAL_FAILURE(point.reach(s));
+    ASSERT_FALSE(::testing::Test::HasFailure()) << "could not reach " << point.name;
+    std::string before = Flow(s.state());
+    uint64_t seq = s.state().seq;
+    std::vector<v1::SessionEvent> events = s.Do(side, TakeBreak(0, "a walk"));
+    ASSERT_EQ(events.size(), 1u);
+    const TimeMs at = s.now();
+    EXPECT_EQ(events[0].seq(), seq + 1);
+    EXPECT_EQ(events[0].move().take_break().seconds(), 0u);
+    EXPECT_EQ(events[0].move().take_break().note(), "a walk");
+    EXPECT_EQ(events[0].move().take_break().ends_at_unix_ms(), at + kDefaultBreakMs);
+    const State& st = s.state();
+    ASSERT_TRUE(st.on_break.has_value());
+    EXPECT_EQ(st.on_break->caller, side);
+    EXPECT_EQ(st.on_break->started_ms, at);
+    EXPECT_EQ(st.on_break->ends_ms, at + kDefaultBreakMs);
+    EXPECT_FALSE(st.on_break->extended);
+    EXPECT_FALSE(st.on_break->ready[0]);
+    EXPECT_FALSE(st.on_break->ready[1]);
+    EXPECT_EQ(st.breaks, 1);
+    EXPECT_EQ(st.last_break_started_ms, at);
+    EXPECT_EQ(Flow(st), before) << "a break suspends the phase; nothing else changes";
+    EXPECT_EQ(NextDeadline(st, s.config()), at + kDefaultBreakMs);
+  }
+}
+
+// After the break (both ready, or time up) and, outside the first check-in, both checking in
+// again, the conversation is exactly where it stopped: same phase, speaker, step, pending step.
+TEST_P(RulesBreakPointTest, ResumesExactlyWhereItStopped) {
+  const BreakPoint& point = GetParam();
+  for (Side caller : {A, B}) {
+    for (bool time_up : {false, true}) {
+      SCOPED_TRACE(v1::Side_Name(caller) + (time_up ? " time up" : " both ready"));
+      Script s;
+      ASSERT_NO_FATAL_FAILURE(point.reach(s));
+      ASSERT_FALSE(::testing::Test::HasFailure()) << "could not reach " << point.name;
+      const State before = s.state();
+      s.Do(caller, TakeBreak(time_up ? 3600 : 0));
+      if (time_up) {
+        std::vector<v1::SessionEvent> ended = s.TickAt(s.state().on_break->ends_ms);
+        ASSERT_EQ(ended.size(), 1u);
+        EXPECT_EQ(ended[0].break_ended().reason(), v1::BreakEnded::TIME_UP);
+      } else {
+        s.Do(Other(caller), Ready());
+        std::vector<v1::SessionEvent> ended = s.Do(caller, Ready());
+        ASSERT_EQ(ended.size(), 2u);
+      }
+      const State& st = s.state();
+      EXPECT_FALSE(st.on_break.has_value());
+      EXPECT_EQ(Flow(st), Flow(before));
+      if (before.phase == v1::CHECK_IN) {
+        EXPECT_FALSE(st.rechecking) << "the first check-in simply goes on";
+      } else {
+        ASSERT_TRUE(st.rechecking);
+        EXPECT_FALSE(st.rechecked[0]);
+        EXPECT_FALSE(st.rechecked[1]);
+        s.Do(B, CheckIn(4, "better"));
+        EXPECT_TRUE(st.rechecking) << "until both have checked in again";
+        EXPECT_TRUE(st.rechecked[1]);
+        EXPECT_EQ(st.of(B).calm, 4u) << "the new check-in is recorded";
+        s.Do(A, CheckIn(8));
+        EXPECT_FALSE(st.rechecking);
+      }
+      EXPECT_EQ(Flow(st), Flow(before));
+      EXPECT_EQ(st.phase, before.phase);
+      EXPECT_EQ(st.speaker, before.speaker);
+      EXPECT_EQ(st.talk, before.talk);
+      EXPECT_EQ(st.repairer, before.repairer);
+      EXPECT_EQ(st.step, before.step);
+      EXPECT_EQ(st.step_pending, before.step_pending);
+      EXPECT_EQ(st.repair_proposed_by, before.repair_proposed_by);
+      for (Side side : {A, B}) {
+        EXPECT_EQ(Sorted(Names(AllowedMoves(st, side))), Sorted(Names(AllowedMoves(before, side))))
+            << v1::Side_Name(side);
+      }
+      EXPECT_EQ(st.breaks, 1);
+      EXPECT_EQ(NextDeadline(st, s.config()), std::nullopt);
+      // ... and a replay of the log agrees.
+      EXPECT_EQ(Dump(Replay(s.log())), Dump(st));
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryBreakablePoint, RulesBreakPointTest,
+                         ::testing::ValuesIn(BreakPoints()),
+                         [](const ::testing::TestParamInfo<BreakPoint>& info) {
+                           return info.param.name;
+                         });
+
+TEST(RulesBreakTest, RefusedWhileWaitingClosingAndClosed) {
+  struct Case {
+    std::string name;
+    std::function<void(Script&)> reach;
+    v1::ErrorCode code;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"waiting", [](Script&) {}, v1::OUT_OF_TURN},
+           {"waiting_a_checked_in", [](Script& s) { s.Do(A, CheckIn(5)); }, v1::OUT_OF_TURN},
+           {"closing", [](Script& s) { ReachClosing(s, {}); }, v1::OUT_OF_TURN},
+           {"closing_A_rated", [](Script& s) { ReachClosing(s, {A}); }, v1::OUT_OF_TURN},
+           {"closed_repaired",
+            [](Script& s) {
+              ReachClosing(s, {A, B});
+            },
+            v1::SESSION_CLOSED},
+           {"closed_ended",
+            [](Script& s) {
+              ReachTalk(s, 1, TalkStep::kReflect);
+              s.Do(B, End());
+            },
+            v1::SESSION_CLOSED},
+       }) {
+    SCOPED_TRACE(c.name);
+    Script s;
+    c.reach(s);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    for (Side side : {A, B}) {
+      for (uint32_t seconds : {0u, 3600u}) {
+        Error e = s.Refuse(side, TakeBreak(seconds));
+        EXPECT_EQ(e.code, c.code) << v1::Side_Name(side) << ": " << e.message;
+        EXPECT_EQ(e.current_seq, s.state().seq);
+      }
+    }
+    EXPECT_EQ(s.state().breaks, 0);
+  }
+}
+
+TEST(RulesBreakTest, ReadyAndMoreTimeOutsideABreakAreOutOfTurn) {
+  Script s;
+  for (int i = 0; i < 3; ++i) {
+    // Waiting, check-in, talk.
+    if (i == 1) s.Join(B);
+    if (i == 2) CheckInBoth(s);
+    for (Side side : {A, B}) {
+      EXPECT_EQ(s.Refuse(side, Ready()).code, v1::OUT_OF_TURN);
+      EXPECT_EQ(s.Refuse(side, MoreTime()).code, v1::OUT_OF_TURN);
+      EXPECT_EQ(s.Refuse(side, MoreTime(600)).code, v1::OUT_OF_TURN);
+    }
+  }
+}
+
+TEST(RulesBreakTest, LengthDefaultClampingAndRange) {
+  struct Case {
+    std::string name;
+    TimeMs min, def, max;  // ms
+    uint32_t seconds;
+    bool ok;
+    TimeMs length;  // ms, when ok
+  };
+  const TimeMs kS = 1000;
+  const Config defaults;
+  for (const Case& c : std::vector<Case>{
+           {"default", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms, 0,
+            true, 20 * kMinute},
+           {"exactly_min", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms,
+            1200, true, 1200 * kS},
+           {"an_hour", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms,
+            3600, true, 3600 * kS},
+           {"exactly_max", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms,
+            86400, true, 86400 * kS},
+           {"below_min", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms,
+            1199, false, 0},
+           {"one_second", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms,
+            1, false, 0},
+           {"above_max", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms,
+            86401, false, 0},
+           {"huge", defaults.break_min_ms, defaults.break_default_ms, defaults.break_max_ms,
+            4'294'967'295u, false, 0},
+           {"small_default", 60 * kS, 120 * kS, 300 * kS, 0, true, 120 * kS},
+           {"small_min", 60 * kS, 120 * kS, 300 * kS, 60, true, 60 * kS},
+           {"small_max", 60 * kS, 120 * kS, 300 * kS, 300, true, 300 * kS},
+           {"small_below", 60 * kS, 120 * kS, 300 * kS, 59, false, 0},
+           {"small_above", 60 * kS, 120 * kS, 300 * kS, 301, false, 0},
+           {"default_raised_to_min", 600 * kS, 120 * kS, 900 * kS, 0, true, 600 * kS},
+           {"default_lowered_to_max", 60 * kS, 7200 * kS, 3600 * kS, 0, true, 3600 * kS},
+       }) {
+    SCOPED_TRACE(c.name);
+    Config config;
+    config.break_min_ms = c.min;
+    config.break_default_ms = c.def;
+    config.break_max_ms = c.max;
+    Script s(config);
+    ReachTalk(s, 1, TalkStep::kReflect);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    if (!c.ok) {
+      Error e = s.Refuse(B, TakeBreak(c.seconds));
+      EXPECT_EQ(e.code, v1::INVALID_ARGUMENT) << e.message;
+      EXPECT_EQ(e.current_seq, s.state().seq);
+      EXPECT_TRUE(Contains(e.message, std::to_string(c.min / 1000)));
+      EXPECT_TRUE(Contains(e.message, std::to_string(c.max / 1000)));
+      EXPECT_FALSE(s.state().on_break.has_value());
+      continue;
+    }
+    if (c.seconds == 0) EXPECT_EQ(config.DefaultBreakMs(), c.length);
+    std::vector<v1::SessionEvent> events = s.Do(B, TakeBreak(c.seconds));
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].move().take_break().ends_at_unix_ms(), s.now() + c.length);
+    EXPECT_EQ(s.state().on_break->ends_ms, s.now() + c.length);
+  }
+}
+
+TEST(RulesBreakTest, TheServerSetsTheEndNotTheClient) {
+  Script s;
+  ReachTalk(s, 1, TalkStep::kReflect);
+  v1::Move move = TakeBreak(3600);
+  move.mutable_take_break()->set_ends_at_unix_ms(5);
+  std::vector<v1::SessionEvent> events = s.Do(A, move);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].move().take_break().ends_at_unix_ms(), s.now() + 3600 * 1000);
+  v1::Move more = MoreTime(600);
+  more.mutable_more_time()->set_ends_at_unix_ms(kStartMs + 100LL * kMaxBreakMs);
+  events = s.Do(B, more);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].move().more_time().ends_at_unix_ms(),
+            s.state().on_break->started_ms + 4200 * 1000);
+}
+
+TEST(RulesBreakTest, EveryOtherMoveIsRefusedAsOnBreak) {
+  Script s;
+  ReachTalk(s, 1, TalkStep::kReflect);
+  std::vector<v1::SessionEvent> taken = s.Do(A, TakeBreak(1800));
+  const TimeMs ends = taken[0].move().take_break().ends_at_unix_ms();
+  for (Side side : {A, B}) {
+    for (Kind kind : kAllKinds) {
+      if (kind == Kind::kReady || kind == Kind::kMoreTime || kind == Kind::kEnd) continue;
+      SCOPED_TRACE(MoveName(kind) + " by " + v1::Side_Name(side));
+      Error e = s.Refuse(side, Sample(kind));
+      EXPECT_EQ(e.code, v1::ON_BREAK) << e.message;
+      EXPECT_EQ(e.break_ends_at_unix_ms, ends);
+      EXPECT_EQ(e.current_seq, s.state().seq);
+      EXPECT_EQ(Sorted(e.expected), Sorted({"ready", "more_time", "end"}));
+    }
+  }
+  // A second break during a break is refused the same way, whatever its length.
+  EXPECT_EQ(s.Refuse(B, TakeBreak(3600)).code, v1::ON_BREAK);
+  EXPECT_EQ(s.Refuse(A, TakeBreak(1)).code, v1::ON_BREAK) << "ON_BREAK before the length check";
+  EXPECT_EQ(s.state().breaks, 1);
+  // After more time the refusal names the new end.
+  std::vector<v1::SessionEvent> more = s.Do(B, MoreTime(600));
+  ASSERT_EQ(more.size(), 1u);
+  Error e = s.Refuse(B, Reflection());
+  EXPECT_EQ(e.code, v1::ON_BREAK);
+  EXPECT_EQ(e.break_ends_at_unix_ms, ends + 600 * 1000);
+  EXPECT_EQ(e.current_seq, s.state().seq);
+  // The move everyone may still make: end.
+  std::vector<v1::SessionEvent> ended = s.Do(B, End("not tonight"));
+  ASSERT_EQ(ended.size(), 2u);
+  EXPECT_EQ(ended[1].closed().outcome(), v1::ENDED_EARLY);
+  EXPECT_EQ(s.state().phase, v1::CLOSED);
+  EXPECT_EQ(NextDeadline(s.state(), s.config()), std::nullopt);
+  EXPECT_TRUE(Tick(s.state(), ends + kMaxBreakMs, s.config()).empty());
+}
+
+TEST(RulesBreakTest, ReadyByOneThenTheOtherEndsTheBreak) {
+  for (Side first : {A, B}) {
+    SCOPED_TRACE(v1::Side_Name(first));
+    Script s;
+    ReachTalk(s, 2, TalkStep::kConfirm);
+    s.Do(A, TakeBreak());
+    std::vector<v1::SessionEvent> one = s.Do(first, Ready());
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_TRUE(one[0].move().has_ready());
+    const State& st = s.state();
+    ASSERT_TRUE(st.on_break.has_value()) << "one ready is not enough";
+    EXPECT_TRUE(st.on_break->ready[first == A ? 0 : 1]);
+    EXPECT_FALSE(st.on_break->ready[first == A ? 1 : 0]);
+
+    // Ready twice: not allowed any more, and not an ON_BREAK refusal either.
+    Error e = s.Refuse(first, Ready());
+    EXPECT_EQ(e.code, v1::OUT_OF_TURN) << e.message;
+    EXPECT_EQ(e.current_seq, st.seq);
+    EXPECT_EQ(Sorted(e.expected), Sorted({"ready", "more_time"}));
+
+    uint64_t seq = st.seq;
+    std::vector<v1::SessionEvent> two = s.Do(Other(first), Ready());
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_EQ(two[0].seq(), seq + 1);
+    EXPECT_EQ(two[0].actor(), Other(first));
+    EXPECT_TRUE(two[0].move().has_ready());
+    EXPECT_EQ(two[1].seq(), seq + 2);
+    EXPECT_EQ(two[1].actor(), v1::SIDE_UNSPECIFIED);
+    EXPECT_EQ(two[1].session_id(), kSessionId);
+    EXPECT_EQ(two[1].at_unix_ms(), s.now());
+    EXPECT_EQ(two[1].break_ended().reason(), v1::BreakEnded::BOTH_READY);
+    EXPECT_FALSE(st.on_break.has_value());
+    EXPECT_TRUE(st.rechecking);
+    EXPECT_EQ(st.phase, v1::TALK);
+    EXPECT_EQ(s.Refuse(first, Ready()).code, v1::OUT_OF_TURN) << "no break any more";
+  }
+}
+
+TEST(RulesBreakTest, MoreTimeOnceAndCappedAtTheMaximum) {
+  Config config;
+  config.break_min_ms = 60 * 1000;
+  config.break_default_ms = 120 * 1000;
+  config.break_max_ms = 300 * 1000;
+
+  // Capped: 240 s + the default 120 s, but never past started + 300 s.
+  {
+    Script s(config);
+    ReachTalk(s, 1, TalkStep::kStatement);
+    s.Do(A, TakeBreak(240));
+    const TimeMs started = s.now();
+    std::vector<v1::SessionEvent> more = s.Do(B, MoreTime());
+    ASSERT_EQ(more.size(), 1u);
+    EXPECT_EQ(more[0].move().more_time().ends_at_unix_ms(), started + 300 * 1000);
+    EXPECT_EQ(s.state().on_break->ends_ms, started + 300 * 1000);
+    EXPECT_TRUE(s.state().on_break->extended);
+    EXPECT_EQ(s.state().on_break->started_ms, started) << "more time does not restart the break";
+    EXPECT_EQ(NextDeadline(s.state(), s.config()), started + 300 * 1000);
+    // Once per break, whoever asks.
+    for (Side side : {A, B}) {
+      Error e = s.Refuse(side, MoreTime(10));
+      EXPECT_EQ(e.code, v1::OUT_OF_TURN) << e.message;
+      EXPECT_EQ(e.current_seq, s.state().seq);
+    }
+    // Once per break, not once per session.
+    BothReady(s);
+    RecheckBoth(s);
+    s.Do(B, TakeBreak(60));
+    EXPECT_FALSE(s.state().on_break->extended);
+    more = s.Do(B, MoreTime(30));
+    ASSERT_EQ(more.size(), 1u);
+    EXPECT_EQ(more[0].move().more_time().ends_at_unix_ms(), s.now() - 1000 + 90 * 1000);
+  }
+  // The caller may ask too; seconds given are added as they are.
+  {
+    Script s(config);
+    ReachTalk(s, 1, TalkStep::kStatement);
+    s.Do(A, TakeBreak(60));
+    const TimeMs started = s.now();
+    std::vector<v1::SessionEvent> more = s.Do(A, MoreTime(30));
+    ASSERT_EQ(more.size(), 1u);
+    EXPECT_EQ(s.state().on_break->ends_ms, started + 90 * 1000);
+  }
+  // Already as long as it can be: refused, and still allowed later (not used up).
+  {
+    Script s(config);
+    ReachTalk(s, 1, TalkStep::kStatement);
+    s.Do(A, TakeBreak(300));
+    const TimeMs ends = s.state().on_break->ends_ms;
+    for (uint32_t seconds : {0u, 1u, 600u}) {
+      Error e = s.Refuse(B, MoreTime(seconds));
+      EXPECT_EQ(e.code, v1::INVALID_ARGUMENT) << seconds << ": " << e.message;
+      EXPECT_EQ(e.break_ends_at_unix_ms, ends);
+      EXPECT_EQ(e.current_seq, s.state().seq);
+    }
+    EXPECT_FALSE(s.state().on_break->extended);
+    std::vector<Kind> allowed = AllowedMoves(s.state(), B);
+    EXPECT_NE(std::find(allowed.begin(), allowed.end(), Kind::kMoreTime), allowed.end());
+  }
+  // With the defaults: 20 more minutes; a day-long break cannot grow.
+  {
+    Script s;
+    ReachTalk(s, 1, TalkStep::kStatement);
+    s.Do(A, TakeBreak());
+    const TimeMs ends = s.state().on_break->ends_ms;
+    s.Do(B, MoreTime());
+    EXPECT_EQ(s.state().on_break->ends_ms, ends + kDefaultBreakMs);
+    Script t;
+    ReachTalk(t, 1, TalkStep::kStatement);
+    t.Do(B, TakeBreak(86400));
+    EXPECT_EQ(t.Refuse(A, MoreTime()).code, v1::INVALID_ARGUMENT);
+  }
+}
+
+TEST(RulesBreakTest, TickBeforeAtAndAfterTheEnd) {
+  struct Case {
+    std::string name;
+    TimeMs offset;  // from the break's end
+    bool ends;
+  };
+  for (const Case& c : std::vector<Case>{{"long_before", -kDefaultBreakMs + 1000, false},
+                                         {"just_before", -1, false},
+                                         {"at", 0, true},
+                                         {"just_after", 1, true},
+                                         {"an_hour_after", 60 * kMinute, true}}) {
+    SCOPED_TRACE(c.name);
+    Script s;
+    ReachTalk(s, 1, TalkStep::kAnswer);
+    s.Do(B, TakeBreak());
+    const TimeMs ends = s.state().on_break->ends_ms;
+    const uint64_t seq = s.state().seq;
+    std::vector<v1::SessionEvent> events = Tick(s.state(), ends + c.offset, s.config());
+    if (!c.ends) {
+      EXPECT_TRUE(events.empty());
+      continue;
+    }
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].seq(), seq + 1);
+    EXPECT_EQ(events[0].session_id(), kSessionId);
+    EXPECT_EQ(events[0].actor(), v1::SIDE_UNSPECIFIED);
+    EXPECT_EQ(events[0].at_unix_ms(), ends + c.offset);
+    EXPECT_EQ(events[0].break_ended().reason(), v1::BreakEnded::TIME_UP);
+    s.TickAt(ends + c.offset);
+    EXPECT_FALSE(s.state().on_break.has_value());
+    EXPECT_TRUE(s.state().rechecking);
+    EXPECT_EQ(s.state().phase, v1::TALK);
+    EXPECT_TRUE(Tick(s.state(), ends + c.offset, s.config()).empty()) << "once";
+  }
+}
+
+TEST(RulesBreakTest, TickWithoutABreakDoesNothing) {
+  Script s;
+  EXPECT_TRUE(Tick(s.state(), kStartMs + 10 * kMaxBreakMs, s.config()).empty());
+  CheckInBoth(s);
+  EXPECT_TRUE(Tick(s.state(), kStartMs + 10 * kMaxBreakMs, s.config()).empty());
+  EXPECT_TRUE(Tick(State(), kStartMs, s.config()).empty());
+  s.Do(A, End());
+  EXPECT_TRUE(Tick(s.state(), kStartMs + 10 * kMaxBreakMs, s.config()).empty());
+}
+
+TEST(RulesBreakTest, NextDeadline) {
+  Config small;
+  small.break_min_ms = 60 * 1000;
+  small.break_default_ms = 120 * 1000;
+  small.break_max_ms = 600 * 1000;
+  for (const Config& config : {Config(), small}) {
+    SCOPED_TRACE(std::to_string(config.break_max_ms));
+    Script s(config);
+    EXPECT_EQ(NextDeadline(s.state(), config), std::nullopt) << "waiting";
+    EXPECT_EQ(NextDeadline(State(), config), std::nullopt) << "not opened";
+    ReachTalk(s, 1, TalkStep::kReflect);
+    EXPECT_EQ(NextDeadline(s.state(), config), std::nullopt) << "talk";
+    s.Do(B, TakeBreak());
+    const TimeMs started = s.now();
+    EXPECT_EQ(NextDeadline(s.state(), config), started + config.DefaultBreakMs());
+    s.Do(A, MoreTime(60));
+    EXPECT_EQ(NextDeadline(s.state(), config), started + config.DefaultBreakMs() + 60 * 1000);
+    s.TickAt(*NextDeadline(s.state(), config));
+    EXPECT_EQ(NextDeadline(s.state(), config), started + config.break_max_ms)
+        << "nobody back yet: the session closes at the latest after the longest break";
+    s.Do(B, CheckIn(5));
+    EXPECT_EQ(NextDeadline(s.state(), config), std::nullopt) << "someone came back";
+    s.Do(A, CheckIn(5));
+    EXPECT_EQ(NextDeadline(s.state(), config), std::nullopt);
+    s.Do(A, TakeBreak());
+    EXPECT_EQ(NextDeadline(s.state(), config), s.now() + config.DefaultBreakMs());
+    s.Do(A, End());
+    EXPECT_EQ(NextDeadline(s.state(), config), std::nullopt) << "closed";
+  }
+}
+
+TEST(RulesBreakTest, WhileRecheckingOnlyCheckInTakeBreakAndEnd) {
+  Script s;
+  ReachTalk(s, 1, TalkStep::kReflect);
+  s.Do(A, TakeBreak());
+  BothReady(s);
+  ASSERT_TRUE(s.state().rechecking);
+  for (Side side : {A, B}) {
+    for (Kind kind : kAllKinds) {
+      if (kind == Kind::kCheckIn || kind == Kind::kTakeBreak || kind == Kind::kEnd) continue;
+      SCOPED_TRACE(MoveName(kind) + " by " + v1::Side_Name(side));
+      Error e = s.Refuse(side, Sample(kind));
+      EXPECT_EQ(e.code, v1::OUT_OF_TURN) << e.message;
+      EXPECT_EQ(e.current_seq, s.state().seq);
+      EXPECT_EQ(Sorted(e.may_act), Sorted({A, B}));
+      EXPECT_EQ(Sorted(e.expected), Sorted({"check_in"}));
+    }
+  }
+  EXPECT_EQ(s.Refuse(B, CheckIn(11)).code, v1::INVALID_ARGUMENT) << "the check-in is checked";
+  std::vector<v1::SessionEvent> again = s.Do(B, CheckIn(2, "still tense"));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_TRUE(again[0].move().check_in().break_advised()) << "advised again at a low calm";
+  EXPECT_EQ(s.state().of(B).calm, 2u);
+  EXPECT_EQ(s.Refuse(B, CheckIn(5)).code, v1::OUT_OF_TURN) << "once each";
+  EXPECT_EQ(s.Refuse(B, Reflection()).code, v1::OUT_OF_TURN) << "not until both are back";
+  EXPECT_EQ(s.Refuse(A, Statement()).code, v1::OUT_OF_TURN);
+  s.Do(A, CheckIn(7));
+  EXPECT_FALSE(s.state().rechecking);
+  EXPECT_EQ(s.Refuse(A, CheckIn(7)).code, v1::OUT_OF_TURN) << "talk again, no more check-in";
+  s.Do(B, Reflection());
+  EXPECT_EQ(s.state().talk, TalkStep::kConfirm);
+}
+
+TEST(RulesBreakTest, ABreakWhileRecheckingAsksBothAgain) {
+  Script s;
+  ReachRepairStep(s, A, v1::REMORSE, true);
+  const std::string before = Flow(s.state());
+  s.Do(B, TakeBreak());
+  BothReady(s);
+  s.Do(A, CheckIn(6));
+  ASSERT_TRUE(s.state().rechecked[0]);
+  s.Do(A, TakeBreak(3600));  // the one already back may take another
+  const TimeMs second = s.now();
+  EXPECT_EQ(s.state().breaks, 2);
+  EXPECT_EQ(s.state().last_break_started_ms, second);
+  s.TickAt(second + 3600 * 1000);
+  EXPECT_TRUE(s.state().rechecking);
+  EXPECT_FALSE(s.state().rechecked[0]) << "everyone checks in again after the second break";
+  EXPECT_FALSE(s.state().rechecked[1]);
+  EXPECT_EQ(NextDeadline(s.state(), s.config()), second + kMaxBreakMs);
+  RecheckBoth(s);
+  EXPECT_EQ(Flow(s.state()), before);
+  s.Do(B, AcceptStep());
+  EXPECT_EQ(s.state().step, v1::PLAN);
+}
+
+TEST(RulesBreakTest, NotResumedWhenNobodyChecksInAgain) {
+  Config small;
+  small.break_min_ms = 60 * 1000;
+  small.break_default_ms = 120 * 1000;
+  small.break_max_ms = 600 * 1000;
+  for (const Config& config : {Config(), small}) {
+    for (bool time_up : {false, true}) {
+      SCOPED_TRACE(std::to_string(config.break_max_ms) + (time_up ? " time up" : " both ready"));
+      Script s(config);
+      ReachTalk(s, 2, TalkStep::kValidate);
+      s.Do(A, TakeBreak());
+      const TimeMs started = s.now();
+      if (time_up) {
+        s.TickAt(s.state().on_break->ends_ms);
+      } else {
+        BothReady(s);
+      }
+      const TimeMs deadline = started + config.break_max_ms;
+      EXPECT_TRUE(s.TickAt(deadline - 1).empty());
+      const uint64_t seq = s.state().seq;
+      std::vector<v1::SessionEvent> closed = s.TickAt(deadline);
+      ASSERT_EQ(closed.size(), 1u);
+      EXPECT_EQ(closed[0].seq(), seq + 1);
+      EXPECT_EQ(closed[0].actor(), v1::SIDE_UNSPECIFIED);
+      EXPECT_EQ(closed[0].closed().outcome(), v1::NOT_RESUMED);
+      EXPECT_EQ(s.state().phase, v1::CLOSED);
+      EXPECT_EQ(s.state().outcome, v1::NOT_RESUMED);
+      EXPECT_EQ(s.state().closed_ms, deadline);
+      EXPECT_TRUE(AllowedMoves(s.state(), A).empty());
+      EXPECT_TRUE(AllowedMoves(s.state(), B).empty());
+      EXPECT_EQ(s.Refuse(A, CheckIn(5)).code, v1::SESSION_CLOSED);
+      EXPECT_EQ(NextDeadline(s.state(), config), std::nullopt);
+      EXPECT_TRUE(s.TickAt(deadline + kMaxBreakMs).empty());
+    }
+  }
+}
+
+TEST(RulesBreakTest, NoNotResumedOnceSomeoneCheckedInAgain) {
+  for (Side back : {A, B}) {
+    Script s;
+    ReachTalk(s, 2, TalkStep::kValidate);
+    s.Do(B, TakeBreak());
+    const TimeMs started = s.now();
+    s.TickAt(s.state().on_break->ends_ms);
+    s.Do(back, CheckIn(5));
+    EXPECT_TRUE(s.TickAt(started + kMaxBreakMs).empty());
+    EXPECT_TRUE(s.TickAt(started + 10 * kMaxBreakMs).empty());
+    EXPECT_EQ(s.state().phase, v1::TALK);
+    EXPECT_TRUE(s.state().rechecking);
+    s.Do(Other(back), CheckIn(5));  // days later, still resumable
+    EXPECT_FALSE(s.state().rechecking);
+    EXPECT_EQ(s.state().talk, TalkStep::kValidate);
+  }
+}
+
+TEST(RulesBreakTest, ALaterBreakMovesTheNotResumedDeadline) {
+  Script s;
+  ReachTalk(s, 1, TalkStep::kConfirm);
+  s.Do(A, TakeBreak());
+  const TimeMs first = s.now();
+  BothReady(s);
+  s.Wait(60 * kMinute);
+  s.Do(B, TakeBreak());
+  const TimeMs second = s.now();
+  s.TickAt(s.state().on_break->ends_ms);
+  EXPECT_EQ(NextDeadline(s.state(), s.config()), second + kMaxBreakMs);
+  EXPECT_TRUE(s.TickAt(first + kMaxBreakMs).empty());
+  std::vector<v1::SessionEvent> closed = s.TickAt(second + kMaxBreakMs);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].closed().outcome(), v1::NOT_RESUMED);
+}
+
+TEST(RulesBreakTest, ABreakDuringTheFirstCheckInDoesNotAskForARecheck) {
+  for (bool time_up : {false, true}) {
+    SCOPED_TRACE(time_up ? "time up" : "both ready");
+    Script s;
+    s.Join(B);
+    s.Do(A, CheckIn(3));
+    s.Do(B, TakeBreak());
+    EXPECT_EQ(s.state().phase, v1::CHECK_IN);
+    if (time_up) {
+      s.TickAt(s.state().on_break->ends_ms);
+    } else {
+      BothReady(s);
+    }
+    const State& st = s.state();
+    EXPECT_FALSE(st.on_break.has_value());
+    EXPECT_FALSE(st.rechecking);
+    EXPECT_EQ(st.phase, v1::CHECK_IN);
+    EXPECT_TRUE(st.of(A).checked_in) << "A's check-in is kept";
+    EXPECT_EQ(st.of(A).calm, 3u);
+    EXPECT_EQ(Sorted(Names(AllowedMoves(st, A))), Sorted(Names({Kind::kTakeBreak, Kind::kEnd})));
+    EXPECT_EQ(NextDeadline(st, s.config()), std::nullopt);
+    EXPECT_TRUE(s.TickAt(s.now() + 10 * kMaxBreakMs).empty()) << "no NOT_RESUMED here";
+    s.Do(B, CheckIn(6));
+    EXPECT_EQ(st.phase, v1::TALK);
+    EXPECT_EQ(st.speaker, A);
+    EXPECT_EQ(st.talk, TalkStep::kStatement);
+    EXPECT_FALSE(st.rechecking);
+  }
+}
+
+TEST(RulesBreakTest, BreaksAreCounted) {
+  Script s;
+  s.Join(B);
+  EXPECT_EQ(s.state().breaks, 0);
+  s.Do(B, TakeBreak());
+  EXPECT_EQ(s.state().breaks, 1);
+  EXPECT_EQ(s.state().last_break_started_ms, s.now());
+  BothReady(s);
+  s.Do(A, CheckIn(6));
+  s.Do(B, CheckIn(6));
+  FullRound(s, A);
+  s.Do(A, TakeBreak(3600));
+  EXPECT_EQ(s.state().breaks, 2);
+  s.Do(B, MoreTime());
+  EXPECT_EQ(s.state().breaks, 2) << "more time is the same break";
+  s.TickAt(s.state().on_break->ends_ms);
+  s.Do(A, TakeBreak());
+  EXPECT_EQ(s.state().breaks, 3);
+  EXPECT_EQ(s.state().last_break_started_ms, s.now());
+  BothReady(s);
+  RecheckBoth(s);
+  EXPECT_EQ(s.state().breaks, 3);
+  EXPECT_EQ(s.state().talk, TalkStep::kNext);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Determinism: a whole session, with detours, replays to the same state at every event.
 
 TEST(RulesDeterminismTest, FoldingTheLogGivesTheSameStateAtEveryEvent) {
@@ -1589,6 +2576,81 @@ TEST(RulesDeterminismTest, FoldingTheLogGivesTheSameStateAtEveryEvent) {
   EXPECT_EQ(replayed.b.display_name(), "Bob");
   // The first check-in advised a break, recorded in the event for the fold and for replay.
   EXPECT_TRUE(s.log()[1].move().check_in().break_advised());
+}
+
+// The same with breaks: the events a break produces (by partners and by time) fold into a fresh
+// State to exactly the live state after every event, and the recovered state decides the same.
+TEST(RulesDeterminismTest, BreaksReplayToTheSameStateAtEveryEvent) {
+  Script s;
+  s.Join(B);
+  s.Do(A, CheckIn(2, "flooded"));
+  s.Do(A, TakeBreak(0, "breathing"));
+  s.Do(B, MoreTime(300));
+  BothReady(s);
+  s.Do(B, CheckIn(8));
+  s.Do(A, Statement());
+  s.Do(B, Question());
+  s.Do(B, TakeBreak(1800));
+  s.Do(A, Ready());
+  s.TickAt(s.state().on_break->ends_ms);
+  s.Do(A, CheckIn(5));
+  s.Do(A, TakeBreak());
+  s.TickAt(s.state().on_break->ends_ms + 5);
+  RecheckBoth(s);
+  s.Do(A, Answer());
+  s.Do(B, Reflection());
+  s.Do(A, Confirm());
+  s.Do(B, Validation());
+  s.Do(A, TakeBreak());
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  std::vector<v1::SessionEvent> log_on_break = s.log();
+  State on_break = s.state();
+  s.TickAt(s.state().on_break->ends_ms);
+  s.TickAt(s.state().last_break_started_ms + s.config().break_max_ms);
+  ASSERT_EQ(s.state().phase, v1::CLOSED);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+
+  State replayed;
+  State live;
+  for (const v1::SessionEvent& e : s.log()) {
+    Apply(live, e);
+    v1::SessionEvent stored;
+    ASSERT_TRUE(stored.ParseFromString(e.SerializeAsString()));
+    Apply(replayed, stored);
+    ASSERT_EQ(Dump(replayed), Dump(live)) << "at seq " << e.seq();
+  }
+  EXPECT_EQ(Dump(replayed), Dump(s.state()));
+  EXPECT_EQ(replayed.outcome, v1::NOT_RESUMED);
+  EXPECT_EQ(replayed.breaks, 4);
+  EXPECT_EQ(replayed.seq, s.log().size());
+
+  // Recovered mid-break, it decides and ticks exactly as the live state.
+  State recovered = Replay(log_on_break);
+  ASSERT_EQ(Dump(recovered), Dump(on_break));
+  const TimeMs now = on_break.on_break->started_ms + 1000;
+  for (Side side : {A, B}) {
+    for (Kind kind : kAllKinds) {
+      auto live_r = Decide(on_break, Sample(kind), side, now, s.config());
+      auto rec_r = Decide(recovered, Sample(kind), side, now, s.config());
+      ASSERT_EQ(live_r.ok(), rec_r.ok()) << MoveName(kind);
+      if (!live_r.ok()) {
+        EXPECT_EQ(live_r.code(), rec_r.code());
+        EXPECT_EQ(live_r.error().break_ends_at_unix_ms, rec_r.error().break_ends_at_unix_ms);
+        continue;
+      }
+      ASSERT_EQ(live_r.value().size(), rec_r.value().size());
+      for (size_t i = 0; i < live_r.value().size(); ++i) {
+        EXPECT_TRUE(MessageDifferencer::Equals(live_r.value()[i], rec_r.value()[i]));
+      }
+    }
+  }
+  for (TimeMs at : {now, on_break.on_break->ends_ms, on_break.on_break->ends_ms + kMaxBreakMs}) {
+    auto a = Tick(on_break, at, s.config());
+    auto b = Tick(recovered, at, s.config());
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(MessageDifferencer::Equals(a[i], b[i]));
+  }
+  EXPECT_EQ(NextDeadline(recovered, s.config()), NextDeadline(on_break, s.config()));
 }
 
 }  // namespace

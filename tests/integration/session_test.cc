@@ -43,12 +43,10 @@ struct Joined {
 void PlayScript(SessionClient& a, SessionClient& b, const std::vector<client::demo::Step>& steps,
                 uint64_t first_seq) {
   Status a_result, b_result;
-  std::thread a_thread([&] {
-    a_result = client::demo::PlaySide(a, v1::SIDE_A, steps, first_seq, nullptr);
-  });
-  std::thread b_thread([&] {
-    b_result = client::demo::PlaySide(b, v1::SIDE_B, steps, first_seq, nullptr);
-  });
+  std::thread a_thread(
+      [&] { a_result = client::demo::PlaySide(a, v1::SIDE_A, steps, first_seq, nullptr); });
+  std::thread b_thread(
+      [&] { b_result = client::demo::PlaySide(b, v1::SIDE_B, steps, first_seq, nullptr); });
   a_thread.join();
   b_thread.join();
   ASSERT_TRUE(a_result.ok()) << a_result.error().message;
@@ -130,7 +128,8 @@ TEST(Session, OutOfTurnMovesAreRefusedWithWhoMayActAndWhat) {
   // Nothing to reflect yet; A cannot confirm their own statement either.
   EXPECT_EQ(s.b.Act(moves::Reflection("you said")).code(), v1::OUT_OF_TURN);
   ASSERT_TRUE(s.a.Act(moves::Statement("unheard", "we talk money", "I get cut off",
-                                       "to finish my sentences")).ok());
+                                       "to finish my sentences"))
+                  .ok());
   EXPECT_EQ(s.a.Act(moves::Confirm()).code(), v1::OUT_OF_TURN);
   EXPECT_EQ(s.b.Act(moves::Confirm()).code(), v1::OUT_OF_TURN);
   // Repair before both were heard has its own answer.
@@ -166,8 +165,9 @@ TEST(Session, AReconnectingPartnerGetsExactlyWhatTheyMissed) {
   EXPECT_EQ(resumed.value().events_size(), 0);  // nothing happened while away
   ASSERT_TRUE(s.a.WaitForPresence(v1::Presence::BACK));
   ASSERT_TRUE(s.b.Act(moves::CheckIn(5)).ok());
-  ASSERT_TRUE(s.a.Act(moves::Statement("tired", "the sink fills up", "I do it alone",
-                                       "a plan we share")).ok());
+  ASSERT_TRUE(
+      s.a.Act(moves::Statement("tired", "the sink fills up", "I do it alone", "a plan we share"))
+          .ok());
   ASSERT_TRUE(s.b.WaitForSeq(5));
 
   // B drops again; A keeps going; B resumes with exactly the events after its last seq.
@@ -191,8 +191,9 @@ TEST(Session, ResumingAfterMissedEventsDeliversThemInOrder) {
   ASSERT_TRUE(s.b.WaitForSeq(4));
   // B leaves; A makes a statement and B's view falls behind.
   ASSERT_TRUE(s.b.Leave().ok());
-  ASSERT_TRUE(s.a.Act(moves::Statement("tired", "the sink fills up", "I do it alone",
-                                       "a plan we share")).ok());
+  ASSERT_TRUE(
+      s.a.Act(moves::Statement("tired", "the sink fills up", "I do it alone", "a plan we share"))
+          .ok());
   ASSERT_TRUE(s.a.WaitForSeq(5));
   EXPECT_EQ(s.b.state().seq, 4u);
   auto resumed = s.b.Join(s.b.session_id());
@@ -252,11 +253,16 @@ TEST(Session, StrangersFindNothing) {
   }
   // Nothing changed for the couple.
   EXPECT_TRUE(s.a.Act(moves::CheckIn(6)).ok());
-  EXPECT_EQ(server.Connect()->Call([] {
-    v1::ClientMessage m;
-    m.mutable_open_session()->set_topic("x");
-    return m;
-  }()).value().error().code(), v1::UNAUTHENTICATED);
+  EXPECT_EQ(server.Connect()
+                ->Call([] {
+                  v1::ClientMessage m;
+                  m.mutable_open_session()->set_topic("x");
+                  return m;
+                }())
+                .value()
+                .error()
+                .code(),
+            v1::UNAUTHENTICATED);
 }
 
 TEST(Session, OneOpenSessionPerCoupleAndJoinFindsIt) {
