@@ -19,7 +19,7 @@ int Fail(std::ostream& out, const std::string& what) {
 
 }  // namespace
 
-int RunDemo(const std::string& server, std::ostream& out) {
+int RunDemo(const std::string& server, uint32_t break_seconds, std::ostream& out) {
   // Fresh names each run, so a demo can run against a server that has seen one before.
   std::string suffix = crypto::NewToken().substr(0, 6);
   for (char& c : suffix) c = (c == '-' || c == '_') ? 'x' : static_cast<char>(std::tolower(c));
@@ -58,7 +58,8 @@ int RunDemo(const std::string& server, std::ostream& out) {
   if (!sa.WaitForSeq(2) || !sb.WaitForSeq(2)) return Fail(out, "the join was not seen by both");
   out << "session " << sa.session_id() << " opened by Sam, joined by Alex\n";
 
-  auto steps = demo::Script();
+  auto steps = demo::Script(break_seconds);
+  Duration step_timeout = Duration(15000) + std::chrono::seconds(break_seconds);
   std::mutex out_mu;
   session::State narrated = sa.state();
   auto narrate = [&](size_t i, const demo::Step&) {
@@ -66,8 +67,8 @@ int RunDemo(const std::string& server, std::ostream& out) {
     out << "  step " << (i + 1) << "/" << steps.size() << " ok: " << steps[i].label << "\n";
   };
   Status ra, rb;
-  std::thread ta([&] { ra = demo::PlaySide(sa, v1::SIDE_A, steps, 2, narrate); });
-  std::thread tb([&] { rb = demo::PlaySide(sb, v1::SIDE_B, steps, 2, narrate); });
+  std::thread ta([&] { ra = demo::PlaySide(sa, v1::SIDE_A, steps, 2, narrate, step_timeout); });
+  std::thread tb([&] { rb = demo::PlaySide(sb, v1::SIDE_B, steps, 2, narrate, step_timeout); });
   ta.join();
   tb.join();
   if (!ra.ok()) return Fail(out, ra.error().message);
@@ -88,6 +89,30 @@ int RunDemo(const std::string& server, std::ostream& out) {
   }
   session::State end = sa.state();
   if (end.outcome != v1::REPAIRED) return Fail(out, "the session did not close as repaired");
+  if (break_seconds > 0) {
+    // Where the conversation stood when the break was called, and once both checked in again.
+    session::State folded, at_break, resumed;
+    bool in_break = false, seen = false;
+    for (const auto& e : ea) {
+      if (e.has_move() && e.move().has_take_break()) {
+        at_break = folded;
+        in_break = true;
+      }
+      session::Apply(folded, e);
+      if (in_break && !folded.on_break && !folded.rechecking) {
+        resumed = folded;
+        in_break = false;
+        seen = true;
+      }
+    }
+    if (!seen) return Fail(out, "the break never ended");
+    if (resumed.phase != at_break.phase || resumed.speaker != at_break.speaker ||
+        resumed.talk != at_break.talk) {
+      return Fail(out, "after the break the session did not resume where it stopped");
+    }
+    out << "The break of " << break_seconds
+        << " s ended on the server's timer; the round resumed where it stopped.\n";
+  }
   out << "\nDemo passed: " << ea.size() << " events, the same for both partners; "
       << end.commitments.size() << " commitments; closed as repaired.\n";
   return 0;

@@ -9,7 +9,9 @@ namespace mend::client {
 
 // 0 only if every step was accepted and both partners received the same event sequence;
 // otherwise 1, after saying which step failed.
-int RunDemo(const std::string& server, std::ostream& out);
+// With `break_seconds` > 0 the session includes a break of that length (the server must allow
+// it: --break-min-seconds) and the demo checks that it resumed where it stopped.
+int RunDemo(const std::string& server, uint32_t break_seconds, std::ostream& out);
 
 }  // namespace mend::client
 

@@ -4,9 +4,9 @@ namespace mend::client::demo {
 
 using namespace moves;  // NOLINT: the script reads as a conversation
 
-std::vector<Step> Script() {
+std::vector<Step> Script(uint32_t break_seconds) {
   const v1::Side A = v1::SIDE_A, B = v1::SIDE_B;
-  return {
+  std::vector<Step> steps = {
       {A, CheckIn(6, "tense"), "A checks in: calm 6, tense"},
       {B, CheckIn(4, "hurt"), "B checks in: calm 4, hurt"},
       // Round 1: A speaks.
@@ -74,6 +74,18 @@ std::vector<Step> Script() {
       {A, Rate(8), "A rates how they feel now: 8"},
       {B, Rate(7), "B rates how they feel now: 7; the session closes, repaired"},
   };
+  if (break_seconds > 0) {
+    // After "B asks a clarifying question", before A answers.
+    auto at = steps.begin() + 4;
+    steps.insert(at, {
+                         {A, TakeBreak(break_seconds, "back in a moment"),
+                          "A calls a break of " + std::to_string(break_seconds) + " s"},
+                         {v1::SIDE_UNSPECIFIED, v1::Move(), "the server's timer ends the break"},
+                         {A, CheckIn(7, "steadier"), "A checks in again: calm 7"},
+                         {B, CheckIn(5), "B checks in again: calm 5"},
+                     });
+  }
+  return steps;
 }
 
 int EventsOf(const Step& step, bool last) {
@@ -93,7 +105,7 @@ Status PlaySide(SessionClient& me, v1::Side side, const std::vector<Step>& steps
   uint64_t seq = first_seq;
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step& step = steps[i];
-    if (step.side == side) {
+    if (step.side == side && side != v1::SIDE_UNSPECIFIED) {
       if (!me.WaitForSeq(seq, step_timeout)) {
         return MakeError(v1::DEADLINE_EXCEEDED, "step " + std::to_string(i + 1) + " (" +
                                                     step.label +

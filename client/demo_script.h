@@ -21,15 +21,18 @@ struct Step {
   std::string label;  // what a person watching is told, e.g. "Sam reflects back"
 };
 
-// The conversation, after both partners joined.
-std::vector<Step> Script();
+// The conversation, after both partners joined. With `break_seconds` > 0, A calls a break of
+// that length in the middle of the first round (after B's clarifying question); the server's
+// timer ends it (a step of SIDE_UNSPECIFIED: nobody acts, everyone waits), both check in again
+// and the round goes on where it stopped.
+std::vector<Step> Script(uint32_t break_seconds = 0);
 
 // The number of events `step` produces (the last rating and an early end also close).
 int EventsOf(const Step& step, bool last);
 
-// Plays `side`'s steps of `steps`. `first_seq` is the session's seq when the script starts.
-// Returns the first refusal or timeout as an error naming the step. `on_played` runs after each
-// own step is accepted.
+// Plays `side`'s steps of `steps` (steps of SIDE_UNSPECIFIED are the server's: only waited for).
+// `first_seq` is the session's seq when the script starts. Returns the first refusal or timeout as
+// an error naming the step. `on_played` runs after each own step is accepted.
 Status PlaySide(SessionClient& me, v1::Side side, const std::vector<Step>& steps,
                 uint64_t first_seq, const std::function<void(size_t, const Step&)>& on_played,
                 Duration step_timeout = Duration(15000));

@@ -1,7 +1,11 @@
 #include "client/interactive.h"
 
+#include <cctype>
+#include <condition_variable>
+#include <ctime>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "client/render.h"
 #include "client/session_client.h"
@@ -125,6 +129,26 @@ class Terminal {
       return Rate(*n);
     }
     if (cmd == "end") return End(rest);
+    if (cmd == "timeout" || cmd == "break") {
+      // "timeout", "timeout 30", "timeout 30 going for a walk", "timeout 90s" (seconds).
+      std::string first = rest.substr(0, rest.find(' '));
+      std::string note = rest;
+      uint32_t seconds = 0;
+      if (!first.empty() && std::isdigit(static_cast<unsigned char>(first[0]))) {
+        bool in_seconds = first.back() == 's';
+        auto n = Number(in_seconds ? first.substr(0, first.size() - 1) : first);
+        if (!n) return Problem("timeout takes minutes (timeout 30) or seconds (timeout 90s)");
+        seconds = in_seconds ? *n : *n * 60;
+        note = rest.find(' ') == std::string::npos ? "" : rest.substr(rest.find(' ') + 1);
+      }
+      return TakeBreak(seconds, note);
+    }
+    if (cmd == "ready") return Ready();
+    if (cmd == "more-time") {
+      auto n = rest.empty() ? std::optional<uint32_t>(0) : Number(rest);
+      if (!n) return Problem("more-time takes minutes, e.g. more-time 10");
+      return MoreTime(*n * 60);
+    }
     return Problem("unknown command '" + cmd + "'; type help");
   }
 
@@ -180,6 +204,69 @@ class Terminal {
   bool problem_ = false;
 };
 
+// While a break lasts: the STOP technique, a breathing prompt, and a countdown on the
+// terminal (one line updated in place; once a minute when the output is not a terminal).
+class Countdown {
+ public:
+  explicit Countdown(std::function<void(const std::string&)> print) : print_(std::move(print)) {}
+  ~Countdown() { Stop(); }
+
+  void Start(TimeMs ends_ms, bool caller) {
+    Stop();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = false;
+    }
+    std::time_t end = static_cast<std::time_t>(ends_ms / 1000);
+    char at[16];
+    std::tm tm{};
+    localtime_r(&end, &tm);
+    std::strftime(at, sizeof at, "%H:%M", &tm);
+    std::string intro =
+        std::string("   Take this time for yourself. STOP:\n") + "     Stop what you are doing.\n" +
+        "     Take a breath - in for 4, hold for 4, out for 6 - and again.\n" +
+        "     Observe what you feel and what you are thinking.\n" +
+        "     Proceed with intention, not reaction.\n" + "   The break ends at " + at +
+        (caller ? ". You called it: please come back by then - your partner is waiting for you."
+                : ". Your partner will be back; there is nothing you need to do.") +
+        "\n   Type `ready` when you are ready to go on, `more-time` if you need longer.";
+    print_(intro);
+    thread_ = std::thread([this, ends_ms] {
+      std::unique_lock<std::mutex> lock(mu_);
+      int last_minute = -1;
+      while (!stop_) {
+        TimeMs left = ends_ms - SystemClock().NowMs();
+        if (left <= 0) break;
+        int minutes = static_cast<int>(left / 60'000);
+        if (minutes != last_minute) {
+          last_minute = minutes;
+          lock.unlock();
+          print_("   (" + std::to_string(minutes) + " min " + std::to_string((left / 1000) % 60) +
+                 " s left in the break - breathe slowly)");
+          lock.lock();
+        }
+        cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_; });
+      }
+    });
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::function<void(const std::string&)> print_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = true;
+  std::thread thread_;
+};
+
 }  // namespace
 
 int RunInteractiveSession(Connection& conn, const std::string& topic, std::istream& in,
@@ -189,10 +276,17 @@ int RunInteractiveSession(Connection& conn, const std::string& topic, std::istre
   // Moves arrive on the connection's thread; each is printed with where things stand now.
   session::State shown;
   std::mutex shown_mu;
+  Countdown countdown([&terminal](const std::string& line) { terminal.Print(line); });
   auto on_event = [&](const v1::SessionEvent& e) {
     std::lock_guard<std::mutex> lock(shown_mu);
     terminal.Print("[" + std::to_string(e.seq()) + "] " + render::Event(shown, e));
+    bool was_on_break = shown.on_break.has_value();
     session::Apply(shown, e);
+    if (shown.on_break && (!was_on_break || e.move().has_more_time())) {
+      countdown.Start(shown.on_break->ends_ms, shown.on_break->caller == session.side());
+    } else if (!shown.on_break && was_on_break) {
+      countdown.Stop();
+    }
     if (shown.phase == v1::CLOSED) return;
     // Guidance after the move of the partner, or after the last event of a move of ours.
     terminal.ShowWhere();
@@ -220,6 +314,7 @@ int RunInteractiveSession(Connection& conn, const std::string& topic, std::istre
   }
   session.OnEvent(nullptr);
   session.OnPresence(nullptr);
+  countdown.Stop();
   return rc;
 }
 

@@ -181,8 +181,8 @@ int Session(const Globals& g, const std::string& topic) {
   return RunInteractiveSession(*conn.value(), topic, std::cin, std::cout);
 }
 
-int Demo(const Globals& g) {
-  return RunDemo(g.server.empty() ? kDefaultServer : g.server, std::cout);
+int Demo(const Globals& g, uint32_t break_seconds) {
+  return RunDemo(g.server.empty() ? kDefaultServer : g.server, break_seconds, std::cout);
 }
 
 }  // namespace
@@ -229,6 +229,11 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand(
       "demo",
       "two fresh partners play one whole session against the server; exits 0 if all is well");
+  uint32_t break_seconds = 2;
+  demo->add_option("--break-seconds", break_seconds,
+                   "the break called mid-round (0: none); the server must allow it "
+                   "(mend-server --break-min-seconds 1)")
+      ->capture_default_str();
 
   if (argc > 1 && argv[1][0] != '-') {
     try {
@@ -255,6 +260,6 @@ int main(int argc, char** argv) {
   if (partner->parsed()) return Partner(g);
   if (start->parsed()) return Session(g, topic);
   if (join->parsed()) return Session(g, "");
-  if (demo->parsed()) return Demo(g);
+  if (demo->parsed()) return Demo(g, break_seconds);
   return 2;
 }

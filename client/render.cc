@@ -1,5 +1,7 @@
 #include "client/render.h"
 
+#include <algorithm>
+
 namespace mend::client::render {
 
 using Kind = v1::Move::KindCase;
@@ -89,6 +91,11 @@ std::string Event(const session::State& before, const v1::SessionEvent& e) {
       return Name(before, v1::SIDE_B) + " joined";
     case v1::SessionEvent::kClosed:
       return "The session is closed: " + Outcome(e.closed().outcome()) + ".";
+    case v1::SessionEvent::kBreakEnded:
+      return e.break_ended().reason() == v1::BreakEnded::BOTH_READY
+                 ? "You are both ready: the break is over. Each of you checks in again."
+                 : "The break is over. Each of you checks in again, then you go on where you "
+                   "stopped.";
     case v1::SessionEvent::kMove:
       break;
     default:
@@ -150,6 +157,18 @@ std::string Event(const session::State& before, const v1::SessionEvent& e) {
       return who + " feels " + std::to_string(m.rate().feel()) + "/10 now.";
     case Kind::kEnd:
       return who + " ended the session" + (m.end().text().empty() ? "." : ": " + m.end().text());
+    case Kind::kTakeBreak: {
+      TimeMs seconds = (m.take_break().ends_at_unix_ms() - e.at_unix_ms() + 999) / 1000;
+      std::string length = seconds < 120 ? std::to_string(seconds) + " s"
+                                         : std::to_string((seconds + 59) / 60) + " min";
+      std::string line = who + " called a break for " + length +
+                         (m.take_break().note().empty() ? "" : ": " + m.take_break().note());
+      return line + ". No reason is needed, and nobody is to blame.";
+    }
+    case Kind::kReady:
+      return who + " is ready to go on.";
+    case Kind::kMoreTime:
+      return who + " asked for a little more time.";
     default:
       return who + " did something this version does not know.";
   }
@@ -157,6 +176,10 @@ std::string Event(const session::State& before, const v1::SessionEvent& e) {
 
 std::string Where(const session::State& s) {
   std::string line = PhaseName(s.phase);
+  if (s.on_break) {
+    return "On a break, called by " + Name(s, s.on_break->caller) + ".";
+  }
+  if (s.rechecking) return line + " - after the break: each of you checks in again.";
   if (s.phase == v1::TALK) {
     line += " - " + Name(s, s.speaker) + " has the floor; " + Name(s, session::Other(s.speaker)) +
             " listens.";
@@ -224,11 +247,24 @@ std::vector<std::string> Guidance(const session::State& s, v1::Side me) {
       case Kind::kEnd:
         out.push_back("end [reason]          end the session now (it is kept, as ended early)");
         break;
+      case Kind::kTakeBreak:
+        out.push_back(
+            "timeout [min] [note]  take a break now (20 min by default); no reason needed");
+        break;
+      case Kind::kReady:
+        out.push_back("ready                 you are ready to go on");
+        break;
+      case Kind::kMoreTime:
+        out.push_back("more-time [min]       ask for more time (once)");
+        break;
       default:
         break;
     }
   }
-  if (out.size() <= 1 && s.active()) out.insert(out.begin(), "(wait for your partner)");
+  bool only_always = std::all_of(out.begin(), out.end(), [](const std::string& line) {
+    return line.rfind("end ", 0) == 0 || line.rfind("timeout ", 0) == 0;
+  });
+  if (only_always && s.active()) out.insert(out.begin(), "(wait for your partner)");
   return out;
 }
 

@@ -19,7 +19,8 @@ ok() { pass_count=$((pass_count + 1)); echo "ok - $*"; }
 
 # Start the server on a free port and wait for its first line (an event, not a sleep).
 mkfifo "$work/stdout"
-"$server_bin" --listen 127.0.0.1:0 --db "$work/data/mend.db" >"$work/stdout" 2>"$work/server.log" &
+"$server_bin" --listen 127.0.0.1:0 --db "$work/data/mend.db" --break-min-seconds 1 \
+  >"$work/stdout" 2>"$work/server.log" &
 server_pid=$!
 exec 3<"$work/stdout"
 read -r -t 30 -u 3 first_line || fail "server printed nothing"
@@ -99,6 +100,21 @@ out=$(printf 'pass\ncheckin 2 flooded\nend too tired tonight\n' | as alex sessio
 [[ $out == *"The session is closed: ended early."* ]] || fail "end: $out"
 ok "alex joins, is refused out of turn, checks in and ends the session"
 must_fail "joining when nothing is open" as alex session join </dev/null
+
+# A break from the terminal: the caller is reminded to come back, both see STOP and a countdown.
+printf 'checkin 6\nquit\n' | as sam session start "chores" >/dev/null
+printf 'checkin 5\nquit\n' | as alex session join >/dev/null
+printf 'timeout 90s going for a walk\nquit\n' | as sam session join >/dev/null
+out=$(printf 'timeout 30s\nready\nquit\n' | as alex session join)
+[[ $out == *"Sam Rivera called a break for 90 s: going for a walk"* ]] || fail "break not shown: $out"
+[[ $out == *"Take a breath"* && $out == *"Your partner will be back"* ]] || fail "no STOP: $out"
+[[ $out == *"Not now: you are on a break"* ]] || fail "a second break was not refused: $out"
+[[ $out == *"Alex Kim is ready to go on."* ]] || fail "ready: $out"
+ok "a break from the terminal: STOP, countdown, refusals while it lasts, ready"
+out=$(printf 'more-time 1\nend\n' | as sam session join)
+[[ $out == *"asked for a little more time"* ]] || fail "more time: $out"
+[[ $out == *"You called it: please come back"* ]] || fail "no reminder to the caller: $out"
+ok "the caller asks for more time and is reminded to come back"
 
 # The whole demo: two fresh partners, one complete session, two concurrent clients.
 demo_out=$("$mend_bin" demo --server "$url") || fail "mend demo failed: $demo_out"

@@ -2080,7 +2080,9 @@ TEST(RulesBreakTest, LengthDefaultClampingAndRange) {
       EXPECT_FALSE(s.state().on_break.has_value());
       continue;
     }
-    if (c.seconds == 0) EXPECT_EQ(config.DefaultBreakMs(), c.length);
+    if (c.seconds == 0) {
+      EXPECT_EQ(config.DefaultBreakMs(), c.length);
+    }
     std::vector<v1::SessionEvent> events = s.Do(B, TakeBreak(c.seconds));
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].move().take_break().ends_at_unix_ms(), s.now() + c.length);
