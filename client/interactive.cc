@@ -114,7 +114,8 @@ class Terminal {
       return RepairStep(v1::REPAIR_STEP_UNSPECIFIED, text, date);
     }
     if (cmd == "accept") return AcceptStep();
-    if (cmd == "more") return AskMore(rest);
+    // During a break `more` asks for more time; in repair it asks the partner to say more.
+    if (cmd == "more" && !session_.state().on_break) return AskMore(rest);
     if (cmd == "reconnect") {
       std::string word = rest.substr(0, rest.find(' '));
       auto way = Way(word);
@@ -144,7 +145,7 @@ class Terminal {
       return TakeBreak(seconds, note);
     }
     if (cmd == "ready") return Ready();
-    if (cmd == "more-time") {
+    if (cmd == "more-time" || cmd == "more") {
       auto n = rest.empty() ? std::optional<uint32_t>(0) : Number(rest);
       if (!n) return Problem("more-time takes minutes, e.g. more-time 10");
       return MoreTime(*n * 60);
@@ -229,7 +230,7 @@ class Countdown {
         "     Proceed with intention, not reaction.\n" + "   The break ends at " + at +
         (caller ? ". You called it: please come back by then - your partner is waiting for you."
                 : ". Your partner will be back; there is nothing you need to do.") +
-        "\n   Type `ready` when you are ready to go on, `more-time` if you need longer.";
+        "\n   Type `ready` when you are ready to go on, `more` if you need longer.";
     print_(intro);
     thread_ = std::thread([this, ends_ms] {
       std::unique_lock<std::mutex> lock(mu_);

@@ -19,6 +19,9 @@ class Clock {
   virtual ~Clock() = default;
   // Thread-safe.
   virtual TimeMs NowMs() const = 0;
+  // The longest a timer should wait before looking at this clock again: a timer waits in real
+  // time, but this clock may move otherwise (a test moves a ManualClock; NTP steps the system's).
+  virtual TimeMs MaxTimerWaitMs() const = 0;
 };
 
 class SystemClock final : public Clock {
@@ -28,6 +31,7 @@ class SystemClock final : public Clock {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+  TimeMs MaxTimerWaitMs() const override { return 60'000; }
 };
 
 // A clock that only moves when told to. Thread-safe.
@@ -36,6 +40,8 @@ class ManualClock final : public Clock {
   explicit ManualClock(TimeMs start_ms = 1'700'000'000'000) : now_ms_(start_ms) {}
   TimeMs NowMs() const override { return now_ms_.load(); }
   void Advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }
+  // A moved clock is noticed within a quarter of a second of real time.
+  TimeMs MaxTimerWaitMs() const override { return 250; }
 
  private:
   std::atomic<TimeMs> now_ms_;

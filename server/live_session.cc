@@ -131,7 +131,7 @@ void LiveSession::Arm() {
     timer_.cancel();
     return;
   }
-  TimeMs wait = std::clamp<TimeMs>(*deadline - clock_.NowMs(), 0, kTimerPoll);
+  TimeMs wait = std::clamp<TimeMs>(*deadline - clock_.NowMs(), 0, clock_.MaxTimerWaitMs());
   timer_.expires_after(std::chrono::milliseconds(wait));
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->OnTimer();

@@ -72,14 +72,12 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
   void DoAct(int64_t account_id, const std::string& command_id, const v1::Move& move, Reply reply);
   void Publish(const std::vector<v1::SessionEvent>& events);
   // (Re)arms the timer for the next deadline. Time comes from the Clock, so the wait is capped
-  // (kTimerPoll): a clock moved by a test is noticed within that much real time.
+  // by Clock::MaxTimerWaitMs.
   void Arm();
   void OnTimer();
   void PushPresence(v1::Side about, v1::Presence::State state);
   bool Present(v1::Side side) const;
   void SendTo(v1::Side side, const std::shared_ptr<const EncodedMessage>& message);
-
-  static constexpr TimeMs kTimerPoll = 250;
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;

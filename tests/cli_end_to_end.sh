@@ -111,7 +111,7 @@ out=$(printf 'timeout 30s\nready\nquit\n' | as alex session join)
 [[ $out == *"Not now: you are on a break"* ]] || fail "a second break was not refused: $out"
 [[ $out == *"Alex Kim is ready to go on."* ]] || fail "ready: $out"
 ok "a break from the terminal: STOP, countdown, refusals while it lasts, ready"
-out=$(printf 'more-time 1\nend\n' | as sam session join)
+out=$(printf 'more 1\nend\n' | as sam session join)
 [[ $out == *"asked for a little more time"* ]] || fail "more time: $out"
 [[ $out == *"You called it: please come back"* ]] || fail "no reminder to the caller: $out"
 ok "the caller asks for more time and is reminded to come back"

@@ -106,5 +106,49 @@ TEST(KillRestart, SigkillMidSessionLosesNothingAcknowledged) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(KillRestart, ABreakSurvivesSigkillAndEndsOnTime) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("mend-kill-break-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string db = (dir / "mend.db").string();
+  const std::vector<std::string> flags = {"--break-min-seconds", "1"};
+  int64_t session_id = 0;
+  TimeMs ends = 0;
+  {
+    ServerProcess server(MEND_SERVER_BIN, db, flags);
+    auto a = SignIn(server.url(), "sam", true);
+    auto b = SignIn(server.url(), "alex", true);
+    auto invite = a->CreateInvite();
+    ASSERT_TRUE(invite.ok());
+    ASSERT_TRUE(b->AcceptInvite(invite.value().code()).ok());
+    SessionClient sa(*a), sb(*b);
+    ASSERT_TRUE(sa.Open("kill -9 during a break").ok());
+    ASSERT_TRUE(sb.Join().ok());
+    ASSERT_TRUE(sa.Act(client::moves::CheckIn(5)).ok());
+    ASSERT_TRUE(sb.Act(client::moves::CheckIn(5)).ok());
+    ASSERT_TRUE(sa.Act(client::moves::TakeBreak(3)).ok());
+    ASSERT_TRUE(sa.WaitForSeq(5));
+    session_id = sa.session_id();
+    ends = sa.state().on_break->ends_ms;
+    server.Kill();
+  }
+  ServerProcess server(MEND_SERVER_BIN, db, flags);
+  auto b = SignIn(server.url(), "alex", false);
+  SessionClient sb(*b);
+  auto joined = sb.Join(session_id);
+  ASSERT_TRUE(joined.ok()) << joined.error().message;
+  // The server's re-armed timer ends the break, no earlier than its end.
+  ASSERT_TRUE(
+      sb.WaitUntil([](const session::State& s) { return s.rechecking; }, std::chrono::seconds(30)));
+  const v1::SessionEvent ended = sb.events().back();
+  ASSERT_TRUE(ended.has_break_ended());
+  EXPECT_EQ(ended.break_ended().reason(), v1::BreakEnded::TIME_UP);
+  EXPECT_GE(ended.at_unix_ms(), ends);
+  EXPECT_EQ(ended.seq(), 6u);
+  EXPECT_EQ(server.Terminate(), 0);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mend::testing

@@ -3,11 +3,9 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace mend::testing {
 
@@ -18,20 +16,24 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& db_pa
     ADD_FAILURE() << "pipe failed";
     return;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
   std::vector<std::string> args = {binary,  "--listen",    "127.0.0.1:0", "--db",
                                    db_path, "--log-level", "warn"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  pid_ = fork();
+  if (pid_ == 0) {
+    // If the test dies, the server dies with it: an orphan would hold ctest's output open.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
   close(out[1]);
-  if (rc != 0) {
+  if (pid_ < 0) {
     ADD_FAILURE() << "cannot start " << binary;
     close(out[0]);
     pid_ = -1;
