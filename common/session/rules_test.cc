@@ -5,6 +5,8 @@
 // Move kind by each side at each point against a hand-written list of the moves allowed there.
 #include "common/session/rules.h"
 
+#include "common/session/moves.h"
+
 #include <algorithm>
 #include <functional>
 #include <initializer_list>
@@ -150,112 +152,47 @@ std::string Flow(const State& s) {
 // ---------------------------------------------------------------------------------------------
 // Moves
 
+// The builders of common/session/moves.h, with sample texts as defaults.
 v1::Move CheckIn(uint32_t calm, const std::string& feeling = "") {
-  v1::Move m;
-  m.mutable_check_in()->set_calm(calm);
-  m.mutable_check_in()->set_feeling(feeling);
-  return m;
+  return moves::CheckIn(calm, feeling);
 }
-
 v1::Move Statement(const std::string& feeling = "hurt",
                    const std::string& situation = "the dishes stay in the sink",
                    const std::string& reason = "I end up doing the house alone",
                    const std::string& need = "us to split the evening chores") {
-  v1::Move m;
-  v1::IStatement* s = m.mutable_statement();
-  s->set_feeling(feeling);
-  s->set_situation(situation);
-  s->set_reason(reason);
-  s->set_need(need);
-  return m;
+  return moves::Statement(feeling, situation, reason, need);
 }
-
-using SayField = v1::Say* (v1::Move::*)();
-v1::Move SayMove(SayField field, const std::string& text) {
-  v1::Move m;
-  (m.*field)()->set_text(text);
-  return m;
-}
-v1::Move Question(const std::string& t = "Which evenings?") {
-  return SayMove(&v1::Move::mutable_question, t);
-}
-v1::Move Answer(const std::string& t = "Most weekdays") {
-  return SayMove(&v1::Move::mutable_answer, t);
-}
+v1::Move Question(const std::string& t = "Which evenings?") { return moves::Question(t); }
+v1::Move Answer(const std::string& t = "Most weekdays") { return moves::Answer(t); }
 v1::Move Reflection(const std::string& t = "You feel alone with the house") {
-  return SayMove(&v1::Move::mutable_reflection, t);
+  return moves::Reflection(t);
 }
 v1::Move Correction(const std::string& t = "Not quite: it is the evenings") {
-  return SayMove(&v1::Move::mutable_correction, t);
+  return moves::Correction(t);
 }
 v1::Move Validation(const std::string& t = "That makes sense because you work late too") {
-  return SayMove(&v1::Move::mutable_validation, t);
+  return moves::Validation(t);
 }
-v1::Move AskMore(const std::string& t = "Could you say more?") {
-  return SayMove(&v1::Move::mutable_ask_more, t);
-}
-v1::Move End(const std::string& t = "") { return SayMove(&v1::Move::mutable_end, t); }
-
-v1::Move Confirm() {
-  v1::Move m;
-  m.mutable_confirm();
-  return m;
-}
-v1::Move PassFloor() {
-  v1::Move m;
-  m.mutable_pass_floor();
-  return m;
-}
-v1::Move ProposeRepair() {
-  v1::Move m;
-  m.mutable_propose_repair();
-  return m;
-}
-v1::Move AnswerRepair(bool agree) {
-  v1::Move m;
-  m.mutable_answer_repair()->set_agree(agree);
-  return m;
-}
+v1::Move AskMore(const std::string& t = "Could you say more?") { return moves::AskMore(t); }
+v1::Move End(const std::string& t = "") { return moves::End(t); }
+using moves::AcceptStep;
+using moves::AnswerRepair;
+using moves::Confirm;
+using moves::PassFloor;
+using moves::ProposeRepair;
+using moves::Rate;
+using moves::Ready;
 v1::Move RepairStep(v1::RepairStep step, const std::string& text = "I raised my voice",
                     const std::string& check_in_date = "") {
-  v1::Move m;
-  m.mutable_repair_step()->set_step(step);
-  m.mutable_repair_step()->set_text(text);
-  m.mutable_repair_step()->set_check_in_date(check_in_date);
-  return m;
-}
-v1::Move AcceptStep() {
-  v1::Move m;
-  m.mutable_accept_step();
-  return m;
+  return moves::RepairStep(step, text, check_in_date);
 }
 v1::Move Reconnect(v1::Reconnection way, const std::string& note = "") {
-  v1::Move m;
-  m.mutable_reconnect()->set_way(way);
-  m.mutable_reconnect()->set_note(note);
-  return m;
-}
-v1::Move Rate(uint32_t feel) {
-  v1::Move m;
-  m.mutable_rate()->set_feel(feel);
-  return m;
+  return moves::Reconnect(way, note);
 }
 v1::Move TakeBreak(uint32_t seconds = 0, const std::string& note = "") {
-  v1::Move m;
-  m.mutable_take_break()->set_seconds(seconds);
-  m.mutable_take_break()->set_note(note);
-  return m;
+  return moves::TakeBreak(seconds, note);
 }
-v1::Move Ready() {
-  v1::Move m;
-  m.mutable_ready();
-  return m;
-}
-v1::Move MoreTime(uint32_t seconds = 0) {
-  v1::Move m;
-  m.mutable_more_time()->set_seconds(seconds);
-  return m;
-}
+v1::Move MoreTime(uint32_t seconds = 0) { return moves::MoreTime(seconds); }
 
 constexpr TimeMs kMinute = 60 * 1000;
 constexpr TimeMs kDefaultBreakMs = 20 * kMinute;
