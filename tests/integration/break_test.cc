@@ -12,15 +12,6 @@ using namespace std::chrono_literals;
 using client::SessionClient;
 namespace moves = client::moves;
 
-struct Couple {
-  explicit Couple(TestServer& server)
-      : a(server.Register("sam", "calm-waters-42", "Sam")),
-        b(server.Register("alex", "calm-waters-42", "Alex")) {
-    server.Pair(*a, *b);
-  }
-  std::unique_ptr<client::Connection> a, b;
-};
-
 // Both joined, both checked in, A has said something and B is to reflect (seq 5).
 struct MidRound {
   explicit MidRound(Couple& c) : a(*c.a), b(*c.b) {

@@ -29,6 +29,21 @@ std::unique_ptr<client::Connection> SignIn(const std::string& url, const std::st
   return std::move(conn).value();
 }
 
+// Registers "sam" and "alex" and pairs them; null connections (and a failure) if that fails.
+std::pair<std::unique_ptr<client::Connection>, std::unique_ptr<client::Connection>> RegisterCouple(
+    const std::string& url) {
+  auto a = SignIn(url, "sam", true);
+  auto b = SignIn(url, "alex", true);
+  if (!a || !b) return {};
+  auto invite = a->CreateInvite();
+  auto paired = invite.ok() ? b->AcceptInvite(invite.value().code()) : invite.error();
+  if (!paired.ok()) {
+    ADD_FAILURE() << "pairing: " << paired.error().message;
+    return {};
+  }
+  return {std::move(a), std::move(b)};
+}
+
 void Play(SessionClient& a, SessionClient& b, const std::vector<client::demo::Step>& steps,
           uint64_t first_seq) {
   Status ra, rb;
@@ -55,11 +70,8 @@ TEST(KillRestart, SigkillMidSessionLosesNothingAcknowledged) {
   uint64_t acknowledged = 0;
   {
     ServerProcess server(MEND_SERVER_BIN, db);
-    auto a = SignIn(server.url(), "sam", true);
-    auto b = SignIn(server.url(), "alex", true);
-    auto invite = a->CreateInvite();
-    ASSERT_TRUE(invite.ok());
-    ASSERT_TRUE(b->AcceptInvite(invite.value().code()).ok());
+    auto [a, b] = RegisterCouple(server.url());
+    ASSERT_TRUE(a && b);
     SessionClient sa(*a), sb(*b);
     ASSERT_TRUE(sa.Open("kill -9").ok());
     ASSERT_TRUE(sb.Join().ok());
@@ -117,11 +129,8 @@ TEST(KillRestart, ABreakSurvivesSigkillAndEndsOnTime) {
   TimeMs ends = 0;
   {
     ServerProcess server(MEND_SERVER_BIN, db, flags);
-    auto a = SignIn(server.url(), "sam", true);
-    auto b = SignIn(server.url(), "alex", true);
-    auto invite = a->CreateInvite();
-    ASSERT_TRUE(invite.ok());
-    ASSERT_TRUE(b->AcceptInvite(invite.value().code()).ok());
+    auto [a, b] = RegisterCouple(server.url());
+    ASSERT_TRUE(a && b);
     SessionClient sa(*a), sb(*b);
     ASSERT_TRUE(sa.Open("kill -9 during a break").ok());
     ASSERT_TRUE(sb.Join().ok());

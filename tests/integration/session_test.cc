@@ -14,17 +14,6 @@ using namespace std::chrono_literals;
 using client::SessionClient;
 namespace moves = client::moves;
 
-// A couple: two signed-in, paired connections.
-struct Couple {
-  Couple(TestServer& server, const std::string& a_login, const std::string& b_login)
-      : a(server.Register(a_login, "calm-waters-42", "Sam")),
-        b(server.Register(b_login, "calm-waters-42", "Alex")) {
-    server.Pair(*a, *b);
-    a->NextPush();  // the pairing
-  }
-  std::unique_ptr<client::Connection> a, b;
-};
-
 // A opens a session and B joins it; both session clients are returned ready (seq 2).
 struct Joined {
   Joined(client::Connection& a_conn, client::Connection& b_conn, const std::string& topic)

@@ -76,4 +76,11 @@ void TestServer::Pair(client::Connection& a, client::Connection& b) {
   ASSERT_TRUE(couple.ok()) << couple.error().message;
 }
 
+Couple::Couple(TestServer& server, const std::string& a_login, const std::string& b_login)
+    : a(server.Register(a_login, "calm-waters-42", "Sam")),
+      b(server.Register(b_login, "calm-waters-42", "Alex")) {
+  server.Pair(*a, *b);
+  a->NextPush();  // the pairing
+}
+
 }  // namespace mend::testing

@@ -45,6 +45,14 @@ class TestServer {
   std::unique_ptr<Server> server_;
 };
 
+// Two signed-in, paired connections: "Sam" (a) and "Alex" (b). The pairing push to a is taken
+// from its queue, so a's next push is whatever the test causes.
+struct Couple {
+  explicit Couple(TestServer& server, const std::string& a_login = "sam",
+                  const std::string& b_login = "alex");
+  std::unique_ptr<client::Connection> a, b;
+};
+
 }  // namespace mend::testing
 
 #endif  // MEND_TESTS_INTEGRATION_TEST_SERVER_H_
