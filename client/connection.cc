@@ -15,6 +15,8 @@
 #include <mutex>
 #include <thread>
 
+#include "client/reply.h"
+
 namespace mend::client {
 
 namespace asio = boost::asio;
@@ -254,20 +256,6 @@ Result<v1::Reply> Connection::Call(v1::ClientMessage message, std::optional<Dura
   if (!done) return MakeError(v1::DEADLINE_EXCEEDED, "the server did not answer in time");
   return MakeError(v1::UNAVAILABLE, "the server closed the connection");
 }
-
-namespace {
-
-// The payload of `reply` picked by `get`, or its error.
-template <typename T, typename Has, typename Get>
-Result<T> Expect(const Result<v1::Reply>& reply, Has has, Get get) {
-  if (!reply.ok()) return reply.error();
-  const v1::Reply& r = reply.value();
-  if (r.has_error()) return FromProto(r.error());
-  if (!has(r)) return MakeError(v1::BAD_MESSAGE, "the server answered with something unexpected");
-  return get(r);
-}
-
-}  // namespace
 
 Result<v1::Granted> Connection::Register(const std::string& login, const std::string& display_name,
                                          const std::string& password) {

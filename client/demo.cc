@@ -4,7 +4,9 @@
 #include <thread>
 
 #include "client/demo_script.h"
+#include "client/history_client.h"
 #include "client/render.h"
+#include "client/replay_client.h"
 #include "client/session_client.h"
 #include "common/crypto.h"
 
@@ -113,8 +115,54 @@ int RunDemo(const std::string& server, uint32_t break_seconds, std::ostream& out
     out << "The break of " << break_seconds
         << " s ended on the server's timer; the round resumed where it stopped.\n";
   }
+  // Afterwards: the couple's history, then the session replayed at full speed. A replay must give
+  // back exactly what was lived, byte for byte, and fold to the same state.
+  int64_t session_id = sa.session_id();
+  auto page = ListSessions(*b.conn, 5);
+  if (!page.ok()) return Fail(out, "listing the history: " + page.error().message);
+  if (page.value().sessions_size() == 0 || page.value().sessions(0).session_id() != session_id) {
+    return Fail(out, "the history does not start with the session just played");
+  }
+  out << "\nAlex's history:\n";
+  for (const auto& s : page.value().sessions()) {
+    for (const auto& line : render::SessionSummary(s)) out << "  " << line << "\n";
+  }
+  const v1::SessionSummary& listed = page.value().sessions(0);
+  if (listed.outcome() != v1::REPAIRED || listed.events() != ea.size() ||
+      listed.breaks() != static_cast<uint32_t>(end.breaks) ||
+      static_cast<size_t>(listed.commitments_size()) != end.commitments.size()) {
+    return Fail(out, "the history's summary does not match the session");
+  }
+  // Alex replays it from another device: a new connection, signed in again.
+  auto device = Connection::Open(server);
+  if (!device.ok()) return Fail(out, device.error().message);
+  if (auto in = device.value()->Login(b.login, password); !in.ok()) {
+    return Fail(out, "signing in again: " + in.error().message);
+  }
+  ReplayClient replay(*device.value());
+  auto started = replay.Start(session_id, /*speed=*/0);
+  if (!started.ok()) return Fail(out, "starting the replay: " + started.error().message);
+  auto ended = replay.WaitEnded();
+  if (!ended || ended->state() != v1::ReplayStatus::FINISHED) {
+    return Fail(out, "the replay did not finish");
+  }
+  if (Status s = replay.integrity(); !s.ok()) return Fail(out, s.error().message);
+  auto replayed = replay.events();
+  if (replayed.size() != ea.size()) {
+    return Fail(out, "the replay has " + std::to_string(replayed.size()) + " events, the live " +
+                         "session " + std::to_string(ea.size()));
+  }
+  for (size_t i = 0; i < ea.size(); ++i) {
+    if (replayed[i].SerializeAsString() != ea[i].SerializeAsString()) {
+      return Fail(out, "replayed event " + std::to_string(i + 1) + " differs from the live one");
+    }
+  }
+  if (!(replay.state() == end)) return Fail(out, "the replay folds to a different state");
+  out << "Replayed session " << session_id << " at full speed: " << replayed.size()
+      << " events, identical to the live ones byte for byte, folding to the same state.\n";
+
   out << "\nDemo passed: " << ea.size() << " events, the same for both partners; "
-      << end.commitments.size() << " commitments; closed as repaired.\n";
+      << end.commitments.size() << " commitments; closed as repaired; replay identical.\n";
   return 0;
 }
 

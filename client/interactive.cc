@@ -298,6 +298,11 @@ int RunInteractiveSession(Connection& conn, const std::string& topic, std::istre
                    : p.state() == v1::Presence::BACK ? "(" + who + " is back)"
                                                      : "(" + who + " joined)");
   });
+  session.OnOtherPush([&](const v1::Push& push) {
+    if (push.has_commitment_updated()) {
+      terminal.Print("(follow-through: " + render::Commitment(push.commitment_updated()) + ")");
+    }
+  });
   session.OnEvent(on_event);
   auto joined = topic.empty() ? session.Join() : session.Open(topic);
   if (!joined.ok()) {
@@ -315,6 +320,7 @@ int RunInteractiveSession(Connection& conn, const std::string& topic, std::istre
   }
   session.OnEvent(nullptr);
   session.OnPresence(nullptr);
+  session.OnOtherPush(nullptr);
   countdown.Stop();
   return rc;
 }

@@ -2,12 +2,15 @@
 //
 // Every command prints a short human answer on stdout and exits 0, or prints one line
 // "mend: <what went wrong>" on stderr and exits non-zero (1 for errors, 2 for usage).
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "client/connection.h"
 #include "client/credentials.h"
 #include "client/demo.h"
+#include "client/history_cli.h"
 #include "client/interactive.h"
 #include "client/password_input.h"
 #include "common/account_rules.h"
@@ -181,6 +184,14 @@ int Session(const Globals& g, const std::string& topic) {
   return RunInteractiveSession(*conn.value(), topic, std::cin, std::cout);
 }
 
+// Runs `command` on a signed-in connection.
+template <typename Command>
+int SignedIn(const Globals& g, Command command) {
+  auto conn = ConnectSignedIn(g);
+  if (!conn.ok()) return Fail(conn.error());
+  return command(*conn.value());
+}
+
 int Demo(const Globals& g, uint32_t break_seconds) {
   return RunDemo(g.server.empty() ? kDefaultServer : g.server, break_seconds, std::cout);
 }
@@ -235,6 +246,41 @@ int main(int argc, char** argv) {
                    "(mend-server --break-min-seconds 1)")
       ->capture_default_str();
 
+  int page = 1, per_page = 10;
+  auto* history = app.add_subcommand("history", "your past sessions, newest first");
+  history->add_option("--page", page, "which page (1: the newest)")->capture_default_str();
+  history->add_option("--per-page", per_page, "sessions per page (1-100)")->capture_default_str();
+
+  int64_t session_id = 0;
+  ReplayOptions replay_options;
+  auto* replay = app.add_subcommand("replay", "watch a past session again, as it happened");
+  replay->add_option("SESSION", session_id, "the session's number (see mend history)")->required();
+  replay->add_option("--speed", replay_options.speed, "x1 as it happened, x10 faster; 0: at once")
+      ->capture_default_str();
+  replay
+      ->add_option("--max-pause", replay_options.max_pause_seconds,
+                   "shorten longer silences (a break) to this many seconds; 0 keeps them")
+      ->capture_default_str();
+
+  bool open_only = false, watch = false;
+  auto* commitments = app.add_subcommand("commitments", "the plans you made in repair");
+  commitments->add_flag("--open", open_only, "leave out the kept and the missed");
+  commitments->add_flag("--watch", watch, "then show your partner's check-ins as they come");
+
+  int64_t commitment_id = 0;
+  std::string status, note;
+  auto* follow = app.add_subcommand("follow-through", "record how a commitment is going");
+  follow->add_option("ID", commitment_id, "the commitment's number (see mend commitments)")
+      ->required();
+  follow->add_option("STATUS", status, "kept, not-yet or missed")->required();
+  follow->add_option("NOTE", note, "a short note (optional)");
+
+  std::string export_file;
+  auto* exp = app.add_subcommand("export", "write your whole history as JSON");
+  exp->add_option("FILE", export_file,
+                  "where to write it (created readable by you only); "
+                  "standard output if left out");
+
   if (argc > 1 && argv[1][0] != '-') {
     try {
       app.get_subcommand(argv[1]);
@@ -261,5 +307,26 @@ int main(int argc, char** argv) {
   if (start->parsed()) return Session(g, topic);
   if (join->parsed()) return Session(g, "");
   if (demo->parsed()) return Demo(g, break_seconds);
+  if (history->parsed()) {
+    return SignedIn(g, [&](Connection& c) { return RunHistory(c, page, per_page, std::cout); });
+  }
+  if (replay->parsed()) {
+    replay_options.controls = isatty(STDIN_FILENO) != 0;
+    return SignedIn(g, [&](Connection& c) {
+      return RunReplay(c, session_id, replay_options, std::cin, std::cout);
+    });
+  }
+  if (commitments->parsed()) {
+    return SignedIn(g,
+                    [&](Connection& c) { return RunCommitments(c, open_only, watch, std::cout); });
+  }
+  if (follow->parsed()) {
+    return SignedIn(g, [&](Connection& c) {
+      return RunFollowThrough(c, commitment_id, status, note, std::cout);
+    });
+  }
+  if (exp->parsed()) {
+    return SignedIn(g, [&](Connection& c) { return RunExport(c, export_file, std::cout); });
+  }
   return 2;
 }

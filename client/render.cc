@@ -1,6 +1,8 @@
 #include "client/render.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 
 namespace mend::client::render {
 
@@ -50,6 +52,85 @@ std::string ReconnectionName(v1::Reconnection way) {
   }
 }
 
+std::string OutcomeName(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::REPAIRED:
+      return "repaired";
+    case v1::ENDED_EARLY:
+      return "ended early";
+    case v1::NOT_RESUMED:
+      return "not resumed";
+    default:
+      return "still open";
+  }
+}
+
+std::string FollowThroughName(v1::FollowThroughStatus status) {
+  switch (status) {
+    case v1::KEPT:
+      return "kept";
+    case v1::NOT_YET:
+      return "not yet";
+    case v1::MISSED:
+      return "missed";
+    default:
+      return "no check-in yet";
+  }
+}
+
+std::string LocalTime(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm local{};
+  localtime_r(&t, &local);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
+  return out;
+}
+
+std::string Duration(int64_t ms) {
+  int64_t s = std::max<int64_t>(0, ms / 1000);
+  char out[32];
+  if (s < 60) {
+    std::snprintf(out, sizeof out, "%lld s", static_cast<long long>(s));
+  } else if (s < 3600) {
+    std::snprintf(out, sizeof out, "%lld min", static_cast<long long>(s / 60));
+  } else {
+    std::snprintf(out, sizeof out, "%lld h %02lld min", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s / 60 % 60));
+  }
+  return out;
+}
+
+std::string Commitment(const v1::Commitment& c) {
+  std::string line =
+      "#" + std::to_string(c.commitment_id()) + " " + c.owner().display_name() + ": " + c.text();
+  if (!c.check_in_date().empty()) line += " (check in " + c.check_in_date() + ")";
+  line += " - " + FollowThroughName(c.status());
+  if (c.due()) line += ", DUE";
+  if (c.follow_through_size() > 0) {
+    const auto& last = c.follow_through(c.follow_through_size() - 1);
+    if (!last.note().empty()) line += ": \"" + last.note() + "\"";
+    line += " (" + last.by().display_name() + ", " + LocalTime(last.at_unix_ms()) + ")";
+  }
+  return line;
+}
+
+std::vector<std::string> SessionSummary(const v1::SessionSummary& s) {
+  std::vector<std::string> lines;
+  std::string head = "Session " + std::to_string(s.session_id()) + "  " +
+                     LocalTime(s.opened_at_unix_ms()) + "  \"" + s.topic() + "\"";
+  lines.push_back(head);
+  std::string detail = "  " + Duration(s.duration_ms()) + ", " + OutcomeName(s.outcome()) + ", " +
+                       std::to_string(s.breaks()) + (s.breaks() == 1 ? " break" : " breaks") +
+                       ", " + std::to_string(s.events()) + " events";
+  lines.push_back(detail);
+  if (s.commitments_size() == 0) {
+    lines.push_back("  no commitments");
+  }
+  for (const auto& c : s.commitments()) lines.push_back("  commitment " + Commitment(c));
+  return lines;
+}
+
 namespace {
 
 std::string StepName(v1::RepairStep step) {
@@ -67,19 +148,6 @@ std::string StepName(v1::RepairStep step) {
   }
 }
 
-std::string Outcome(v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::REPAIRED:
-      return "repaired";
-    case v1::ENDED_EARLY:
-      return "ended early";
-    case v1::NOT_RESUMED:
-      return "not resumed";
-    default:
-      return "closed";
-  }
-}
-
 }  // namespace
 
 std::string Event(const session::State& before, const v1::SessionEvent& e) {
@@ -90,7 +158,7 @@ std::string Event(const session::State& before, const v1::SessionEvent& e) {
     case v1::SessionEvent::kJoined:
       return Name(before, v1::SIDE_B) + " joined";
     case v1::SessionEvent::kClosed:
-      return "The session is closed: " + Outcome(e.closed().outcome()) + ".";
+      return "The session is closed: " + OutcomeName(e.closed().outcome()) + ".";
     case v1::SessionEvent::kBreakEnded:
       return e.break_ended().reason() == v1::BreakEnded::BOTH_READY
                  ? "You are both ready: the break is over. Each of you checks in again."

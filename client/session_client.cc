@@ -19,6 +19,7 @@ void SessionClient::HandlePush(const v1::Push& push) {
   std::vector<v1::SessionEvent> folded;
   std::function<void(const v1::SessionEvent&)> on_event;
   std::function<void(const v1::Presence&)> on_presence;
+  std::function<void(const v1::Push&)> on_other;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (push.has_event() && awaiting_id_) {
@@ -30,11 +31,14 @@ void SessionClient::HandlePush(const v1::Push& push) {
     } else if (push.has_presence() && push.presence().session_id() == session_id_) {
       presence_.push_back(push.presence());
     } else {
-      return;
+      // Not this session's: only an OnOtherPush handler may want it.
+      on_other = on_other_;
+      if (!on_other) return;
     }
     on_event = on_event_;
     on_presence = on_presence_;
   }
+  if (on_other) return on_other(push);
   cv_.notify_all();
   if (on_event) {
     for (const auto& e : folded) on_event(e);
@@ -207,6 +211,11 @@ void SessionClient::OnEvent(std::function<void(const v1::SessionEvent&)> on_even
   std::lock_guard<std::mutex> lock(mu_);
   on_event_ = std::move(on_event);
 }
+void SessionClient::OnOtherPush(std::function<void(const v1::Push&)> on_other) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_other_ = std::move(on_other);
+}
+
 void SessionClient::OnPresence(std::function<void(const v1::Presence&)> on_presence) {
   std::lock_guard<std::mutex> lock(mu_);
   on_presence_ = std::move(on_presence);

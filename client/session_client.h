@@ -62,6 +62,9 @@ class SessionClient {
   // change; for interactive clients.
   void OnEvent(std::function<void(const v1::SessionEvent&)> on_event);
   void OnPresence(std::function<void(const v1::Presence&)> on_presence);
+  // Called (on the I/O thread) for pushes that are not this session's: a commitment updated by
+  // the partner, a new session offered.
+  void OnOtherPush(std::function<void(const v1::Push&)> on_other);
 
  private:
   void Attach(Connection& conn);
@@ -85,6 +88,7 @@ class SessionClient {
   std::vector<v1::Presence> presence_;
   std::function<void(const v1::SessionEvent&)> on_event_;
   std::function<void(const v1::Presence&)> on_presence_;
+  std::function<void(const v1::Push&)> on_other_;
 };
 
 // Move builders (common/session/moves.h), as client::moves.

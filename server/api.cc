@@ -5,6 +5,7 @@
 #include "common/account_rules.h"
 #include "common/invite_code.h"
 #include "common/log.h"
+#include "server/replayer.h"
 #include "server/session_hub.h"
 
 namespace mend {
@@ -32,11 +33,13 @@ void Fill(v1::Reply* reply, const Result<T>& r, Setter setter) {
 
 }  // namespace
 
-Api::Api(Store& store, const Clock& clock, ApiOptions options, SessionHub* hub)
+Api::Api(Store& store, const Clock& clock, ApiOptions options, SessionHub* hub, Replayer* replayer)
     : store_(store),
       clock_(clock),
       options_(options),
       hub_(hub),
+      replayer_(replayer),
+      history_(store, clock),
       login_failures_(options.max_failures, options.failure_window_ms),
       invite_failures_(options.max_failures, options.failure_window_ms) {}
 
@@ -78,6 +81,7 @@ void Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message, Done
       }
       int64_t id = account.value();
       if (HandleSession(conn, id, message, done)) return;
+      if (HandleHistory(conn, id, message, done)) return;
       switch (message.command_case()) {
         case C::kLogout:
           if (Status s = store_.DeleteToken(conn.token_digest); !s.ok()) {
@@ -85,7 +89,7 @@ void Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message, Done
             break;
           }
           out.close_token_digest = conn.token_digest;
-          conn.account_id.reset();
+          Rebind(conn, std::nullopt);
           conn.token_digest.clear();
           reply->mutable_done();
           break;
@@ -180,6 +184,94 @@ bool Api::HandleSession(ConnectionContext& conn, int64_t account_id,
   return true;
 }
 
+bool Api::HandleHistory(ConnectionContext& conn, int64_t account_id,
+                        const v1::ClientMessage& message, const Done& done) {
+  using C = v1::ClientMessage;
+  auto kind = message.command_case();
+  if (kind != C::kListSessions && kind != C::kListCommitments && kind != C::kRecordFollowThrough &&
+      kind != C::kExportHistory && kind != C::kStartReplay && kind != C::kControlReplay) {
+    return false;
+  }
+  Outcome out;
+  v1::Reply* reply = out.reply.mutable_reply();
+  reply->set_request_id(message.request_id());
+  auto finish = [&] {
+    if (reply->has_error()) {
+      MEND_LOG(kDebug) << "conn " << conn.connection_id << " request " << message.request_id()
+                       << " refused: " << ErrorCodeName(reply->error().code());
+    }
+    done(std::move(out));
+  };
+  if (kind == C::kControlReplay) {
+    // A replay belongs to the connection that started it; nothing else is looked up.
+    if (!replayer_) {
+      SetError(reply, MakeError(v1::NOT_FOUND, "there is no such replay running"));
+      finish();
+      return true;
+    }
+    replayer_->Control(conn.connection_id, message.control_replay(),
+                       [out = std::move(out), done](Result<v1::ReplayStatus> status) mutable {
+                         Fill(out.reply.mutable_reply(), status,
+                              [](auto* r) { return r->mutable_replay_status(); });
+                         done(std::move(out));
+                       });
+    return true;
+  }
+  auto couple = store_.FindCoupleOf(account_id);
+  if (!couple.ok()) {
+    // Without a partner there is no history; a named session or commitment does not exist.
+    bool named = kind == C::kRecordFollowThrough || kind == C::kStartReplay;
+    SetError(reply, named ? MakeError(v1::NOT_FOUND, "there is no such session or commitment")
+                          : couple.error());
+    finish();
+    return true;
+  }
+  const CoupleRecord& c = couple.value();
+  switch (kind) {
+    case C::kListSessions:
+      Fill(reply, history_.ListSessions(c, account_id, message.list_sessions()),
+           [](auto* r) { return r->mutable_session_page(); });
+      break;
+    case C::kListCommitments:
+      Fill(reply, history_.ListCommitments(c, message.list_commitments()),
+           [](auto* r) { return r->mutable_commitment_page(); });
+      break;
+    case C::kRecordFollowThrough: {
+      auto recorded = history_.RecordFollowThrough(c, account_id, message.record_follow_through());
+      Fill(reply, recorded, [](auto* r) { return r->mutable_commitment(); });
+      if (recorded.ok()) {
+        // The partner sees it live on every device they have open.
+        v1::ServerMessage push;
+        *push.mutable_push()->mutable_commitment_updated() = recorded.value();
+        out.pushes.emplace_back(c.PartnerOf(account_id), std::move(push));
+        MEND_LOG(kInfo) << "account " << account_id << " recorded follow-through on commitment "
+                        << recorded.value().commitment_id();
+      }
+      break;
+    }
+    case C::kExportHistory:
+      Fill(reply, history_.Export(c, account_id, message.export_history()),
+           [](auto* r) { return r->mutable_export_page(); });
+      break;
+    case C::kStartReplay:
+      if (!replayer_) {
+        SetError(reply, MakeError(v1::INTERNAL, "this server does not replay sessions"));
+        break;
+      }
+      replayer_->Start(c.id, account_id, message.start_replay(), conn.outbox,
+                       [out = std::move(out), done](Result<v1::ReplayStarted> started) mutable {
+                         Fill(out.reply.mutable_reply(), started,
+                              [](auto* r) { return r->mutable_replay_started(); });
+                         done(std::move(out));
+                       });
+      return true;
+    default:
+      break;
+  }
+  finish();
+  return true;
+}
+
 std::optional<Error> Api::Limited(const std::string& key) {
   auto wait = (key.rfind("login:", 0) == 0 ? login_failures_ : invite_failures_)
                   .RetryAfterMs(key, clock_.NowMs());
@@ -197,7 +289,7 @@ Result<v1::Granted> Api::Grant(ConnectionContext& conn, const AccountRecord& acc
       !s.ok()) {
     return s.error();
   }
-  conn.account_id = account.id;
+  Rebind(conn, account.id);
   conn.token_digest = digest;
   v1::Granted g;
   g.set_token(token);
@@ -251,9 +343,19 @@ Result<v1::Account> Api::Authenticate(ConnectionContext& conn, const v1::Authent
   std::string digest = crypto::Digest(cmd.token());
   auto account_id = store_.FindTokenAccount(digest, clock_.NowMs());
   if (!account_id.ok()) return account_id.error();
-  conn.account_id = account_id.value();
+  Rebind(conn, account_id.value());
   conn.token_digest = digest;
   return AccountView(account_id.value());
+}
+
+void Api::Rebind(ConnectionContext& conn, std::optional<int64_t> account_id) {
+  if (conn.account_id && conn.account_id != account_id) {
+    // What the connection saw as the previous account (live sessions, replays) is not for
+    // whoever it is now.
+    if (hub_) hub_->Disconnected(conn.connection_id);
+    if (replayer_) replayer_->Disconnected(conn.connection_id);
+  }
+  conn.account_id = account_id;
 }
 
 Result<int64_t> Api::RequireAccount(ConnectionContext& conn) {
@@ -263,7 +365,7 @@ Result<int64_t> Api::RequireAccount(ConnectionContext& conn) {
   // Re-checked on every message: a token revoked or expired elsewhere stops working at once.
   auto account_id = store_.FindTokenAccount(conn.token_digest, clock_.NowMs());
   if (!account_id.ok() || account_id.value() != *conn.account_id) {
-    conn.account_id.reset();
+    Rebind(conn, std::nullopt);
     conn.token_digest.clear();
     return account_id.ok() ? MakeError(v1::UNAUTHENTICATED, "that token is not valid")
                            : account_id.error();

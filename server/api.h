@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "mend/v1/mend.pb.h"
+#include "server/history.h"
 #include "server/outbox.h"
 #include "server/store.h"
 
@@ -49,14 +50,16 @@ struct Outcome {
 };
 
 class SessionHub;
+class Replayer;
 
 class Api {
  public:
   using Done = std::function<void(Outcome)>;
 
-  // REQUIRES: store, clock and hub (if any) outlive the Api; crypto::Init() succeeded.
-  // Without a hub, session commands are refused.
-  Api(Store& store, const Clock& clock, ApiOptions options = {}, SessionHub* hub = nullptr);
+  // REQUIRES: store, clock, hub and replayer (if any) outlive the Api; crypto::Init() succeeded.
+  // Without a hub, session commands are refused; without a replayer, replays are.
+  Api(Store& store, const Clock& clock, ApiOptions options = {}, SessionHub* hub = nullptr,
+      Replayer* replayer = nullptr);
 
   // Handles one message and calls `done` exactly once: before returning for account commands,
   // later (from another thread) for session moves, once their events are committed. Uses `conn`
@@ -77,7 +80,13 @@ class Api {
   // Session commands: false if `message` is not one.
   bool HandleSession(ConnectionContext& conn, int64_t account_id, const v1::ClientMessage& message,
                      const Done& done);
+  // History, replay, commitments and export: false if `message` is not one of them.
+  bool HandleHistory(ConnectionContext& conn, int64_t account_id, const v1::ClientMessage& message,
+                     const Done& done);
 
+  // Sets the connection's account; if it had another one, the connection leaves that account's
+  // live sessions and its replays stop.
+  void Rebind(ConnectionContext& conn, std::optional<int64_t> account_id);
   // The connection's account if its token is still valid.
   Result<int64_t> RequireAccount(ConnectionContext& conn);
   Result<v1::Granted> Grant(ConnectionContext& conn, const AccountRecord& account);
@@ -88,6 +97,8 @@ class Api {
   const Clock& clock_;
   const ApiOptions options_;
   SessionHub* hub_;
+  Replayer* replayer_;
+  History history_;
   AttemptLimiter login_failures_;
   AttemptLimiter invite_failures_;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "server/session_record.h"
 
 namespace mend {
 
@@ -70,11 +71,19 @@ void LiveSession::Commit(std::vector<v1::SessionEvent> events, std::optional<Com
                          std::function<void(Status)> then) {
   auto shared = std::make_shared<std::vector<v1::SessionEvent>>(std::move(events));
   bool closes = !shared->empty() && shared->back().has_closed();
-  int64_t id = row_.id;
+  int64_t id = row_.id, couple = row_.couple_id;
+  // The state after these events: its summary and new commitments are stored with them.
+  auto after = std::make_shared<session::State>(state_);
+  for (const auto& e : *shared) session::Apply(*after, e);
+  size_t known = state_.commitments.size();
   store_.Write(
-      [shared, command, closes, id](SessionTx& tx) -> Status {
+      [shared, command, closes, id, couple, after, known](SessionTx& tx) -> Status {
         for (const auto& e : *shared) {
           if (Status s = tx.InsertEvent(e); !s.ok()) return s;
+        }
+        if (Status s = RecordFold(tx, couple, *after, known, shared->back().at_unix_ms());
+            !s.ok()) {
+          return s;
         }
         if (command) {
           if (Status s = tx.InsertCommand(id, *command); !s.ok()) return s;
@@ -85,13 +94,11 @@ void LiveSession::Commit(std::vector<v1::SessionEvent> events, std::optional<Com
         }
         return Status();
       },
-      [self = shared_from_this(), shared, then = std::move(then)](Status s) mutable {
-        boost::asio::post(self->strand_, [self, shared, s, then = std::move(then)]() {
+      [self = shared_from_this(), shared, after, then = std::move(then)](Status s) mutable {
+        boost::asio::post(self->strand_, [self, shared, after, s, then = std::move(then)]() {
           if (s.ok()) {
-            for (const auto& e : *shared) {
-              session::Apply(self->state_, e);
-              self->log_.push_back(e);
-            }
+            self->state_ = std::move(*after);
+            for (const auto& e : *shared) self->log_.push_back(e);
             // Subscribers hear of the events before `then` may subscribe someone new, who gets
             // them in its catch-up instead: nobody receives an event twice.
             self->Publish(*shared);

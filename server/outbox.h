@@ -3,6 +3,7 @@
 #define MEND_SERVER_OUTBOX_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,11 @@ class Outbox {
   // Queues `message` for the connection. Thread-safe; never blocks. A connection that falls too
   // far behind is disconnected (it resumes later), so one slow phone never holds up its partner.
   virtual void Send(std::shared_ptr<const EncodedMessage> message) = 0;
+  // As Send; then `done` runs once: true when the message has been written to the socket, false
+  // if it was dropped (the connection closed or fell behind). A long stream (a replay) sends its
+  // next message only as earlier ones leave, so it never overflows the queue.
+  virtual void Send(std::shared_ptr<const EncodedMessage> message,
+                    std::function<void(bool written)> done) = 0;
 };
 
 }  // namespace mend

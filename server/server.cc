@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "server/net/listener.h"
 #include "server/net/shared_state.h"
+#include "server/replayer.h"
 #include "server/session_hub.h"
 #include "server/store.h"
 
@@ -29,10 +30,12 @@ class ServerImpl final : public Server {
              [this](int64_t account, const v1::ServerMessage& m) {
                state_->PushToAccount(account, m);
              }),
-        api_(*store_, clock, options.api, &hub_),
+        replayer_(ioc_, *store_, clock),
+        api_(*store_, clock, options.api, &hub_, &replayer_),
         blocking_(static_cast<size_t>(options.blocking_threads)),
         state_(std::make_shared<net::SharedState>(api_, blocking_, options.allowed_origins)) {
     state_->set_hub(&hub_);
+    state_->set_replayer(&replayer_);
   }
 
   ~ServerImpl() override { Stop(); }
@@ -66,6 +69,7 @@ class ServerImpl final : public Server {
     if (listener_) listener_->Stop();
     state_->CloseAll();
     hub_.Stop();
+    replayer_.Stop();
     // Messages being handled finish and their replies are queued before the I/O threads go.
     blocking_.join();
     work_.reset();
@@ -85,6 +89,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<Store> store_;
   asio::io_context ioc_;
   SessionHub hub_;
+  Replayer replayer_;
   Api api_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       asio::make_work_guard(ioc_)};

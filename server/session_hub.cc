@@ -1,6 +1,7 @@
 #include "server/session_hub.h"
 
 #include "common/log.h"
+#include "server/session_record.h"
 
 namespace mend {
 
@@ -62,8 +63,10 @@ void SessionHub::Open(const CoupleRecord& couple, int64_t me, int64_t partner,
     opening_.insert(couple.id);
   }
   auto opened = std::make_shared<v1::SessionEvent>();
-  auto row = std::make_shared<SessionRow>(
-      SessionRow{0, couple.id, me, now, std::nullopt, v1::OUTCOME_UNSPECIFIED});
+  auto row = std::make_shared<SessionRow>();
+  row->couple_id = couple.id;
+  row->opened_by = me;
+  row->opened_ms = now;
   store_.Write(
       [=, this](SessionTx& tx) -> Status {
         auto id = tx.InsertSession(couple.id, me, now);
@@ -72,7 +75,10 @@ void SessionHub::Open(const CoupleRecord& couple, int64_t me, int64_t partner,
         auto event = session::Open(id.value(), topic, me_view, partner_view, now, config_);
         if (!event.ok()) return event.status();
         *opened = event.value();
-        return tx.InsertEvent(*opened);
+        if (Status s = tx.InsertEvent(*opened); !s.ok()) return s;
+        session::State state;
+        session::Apply(state, *opened);
+        return RecordFold(tx, couple.id, state, 0, now);
       },
       [=, this](Status s) {
         if (!s.ok()) {

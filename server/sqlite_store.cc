@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "common/crypto.h"
+#include "common/session/rules.h"
+#include "server/session_record.h"
 #include "server/sqlite.h"
 #include "server/store.h"
 
@@ -16,7 +18,7 @@ namespace mend {
 namespace {
 
 // Migration N takes the schema from user_version N to N+1. Append only; never edit a shipped one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE accounts (
   id            INTEGER PRIMARY KEY,
@@ -85,7 +87,48 @@ CREATE TABLE commands (
   PRIMARY KEY (session_id, account_id, command_id)
 ) WITHOUT ROWID;
 )sql",
+    // History: a summary per session, so that listing never reads events; commitments and their
+    // follow-through. Sessions stored before this version are summarised by BackfillV3.
+    R"sql(
+ALTER TABLE sessions ADD COLUMN topic TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN breaks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN last_event_ms INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE commitments (
+  id            INTEGER PRIMARY KEY,
+  couple_id     INTEGER NOT NULL REFERENCES couples(id),
+  session_id    INTEGER NOT NULL REFERENCES sessions(id),
+  seq           INTEGER NOT NULL,
+  owner_side    INTEGER NOT NULL,
+  text          TEXT NOT NULL,
+  check_in_date TEXT NOT NULL DEFAULT '',
+  made_ms       INTEGER NOT NULL,
+  status        INTEGER NOT NULL DEFAULT 0  -- the latest follow-through
+);
+CREATE UNIQUE INDEX commitments_by_session ON commitments(session_id, seq);
+CREATE INDEX commitments_by_couple ON commitments(couple_id, id);
+-- Commitments that can be due (dated, neither kept nor missed), by date: listed first.
+CREATE INDEX commitments_open_by_date ON commitments(couple_id, check_in_date, id)
+  WHERE check_in_date != '' AND status NOT IN (1, 3);
+CREATE TABLE follow_through (
+  id            INTEGER PRIMARY KEY,
+  commitment_id INTEGER NOT NULL REFERENCES commitments(id),
+  status        INTEGER NOT NULL,
+  note          TEXT NOT NULL,
+  by_id         INTEGER NOT NULL REFERENCES accounts(id),
+  at_ms         INTEGER NOT NULL
+);
+CREATE INDEX follow_through_by_commitment ON follow_through(commitment_id, id);
+)sql",
 };
+
+constexpr const char* kSessionColumns =
+    "s.id, s.couple_id, s.opened_by, s.opened_ms, s.closed_ms, s.outcome, s.topic, s.breaks, "
+    "s.last_seq, s.last_event_ms";
+
+constexpr const char* kCommitmentColumns =
+    "c.id, c.couple_id, c.session_id, c.seq, c.owner_side, c.text, c.check_in_date, c.made_ms, "
+    "c.status, s.opened_by, s.topic";
 
 // The writer's view of the write connection during one group transaction.
 class SqliteSessionTx final : public SessionTx {
@@ -141,6 +184,38 @@ class SqliteSessionTx final : public SessionTx {
     return Status();
   }
 
+  Status UpdateSummary(int64_t session_id, const std::string& topic, uint32_t breaks,
+                       uint64_t last_seq, TimeMs last_event_ms) override {
+    auto stmt = db_.Prepare(
+        "UPDATE sessions SET topic = ?, breaks = ?, last_seq = ?, last_event_ms = ? WHERE id = ?");
+    stmt.Bind(1, topic)
+        .Bind(2, static_cast<int64_t>(breaks))
+        .Bind(3, static_cast<int64_t>(last_seq))
+        .Bind(4, last_event_ms)
+        .Bind(5, session_id);
+    if (stmt.Run() != SQLITE_DONE) {
+      return MakeError(v1::INTERNAL, "storage failed: " + db_.LastError());
+    }
+    return Status();
+  }
+
+  Status InsertCommitment(const CommitmentRecord& c) override {
+    auto stmt = db_.Prepare(
+        "INSERT INTO commitments(couple_id, session_id, seq, owner_side, text, check_in_date, "
+        "made_ms) VALUES(?,?,?,?,?,?,?)");
+    stmt.Bind(1, c.couple_id)
+        .Bind(2, c.session_id)
+        .Bind(3, static_cast<int64_t>(c.seq))
+        .Bind(4, static_cast<int64_t>(c.owner_side))
+        .Bind(5, c.text)
+        .Bind(6, c.check_in_date)
+        .Bind(7, c.made_ms);
+    if (stmt.Run() != SQLITE_DONE) {
+      return MakeError(v1::INTERNAL, "storage failed: " + db_.LastError());
+    }
+    return Status();
+  }
+
  private:
   sql::Db& db_;
 };
@@ -182,9 +257,8 @@ class SqliteStore final : public Store {
 
   Result<std::vector<SessionRow>> OpenSessions() override {
     std::lock_guard<std::mutex> lock(read_mu_);
-    auto stmt = read_db_->Prepare(
-        "SELECT id, couple_id, opened_by, opened_ms, closed_ms, outcome FROM sessions "
-        "WHERE closed_ms IS NULL ORDER BY id");
+    auto stmt = read_db_->Prepare(std::string("SELECT ") + kSessionColumns +
+                                  " FROM sessions s WHERE s.closed_ms IS NULL ORDER BY s.id");
     std::vector<SessionRow> out;
     while (stmt.Step()) out.push_back(ReadSessionRow(stmt));
     if (stmt.error_code() != SQLITE_DONE) return Failed();
@@ -193,9 +267,8 @@ class SqliteStore final : public Store {
 
   Result<SessionRow> FindSession(int64_t session_id) override {
     std::lock_guard<std::mutex> lock(read_mu_);
-    auto stmt = read_db_->Prepare(
-        "SELECT id, couple_id, opened_by, opened_ms, closed_ms, outcome FROM sessions "
-        "WHERE id = ?");
+    auto stmt = read_db_->Prepare(std::string("SELECT ") + kSessionColumns +
+                                  " FROM sessions s WHERE s.id = ?");
     stmt.Bind(1, session_id);
     if (!stmt.Step()) {
       if (stmt.error_code() != SQLITE_DONE) return Failed();
@@ -236,6 +309,118 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<std::vector<SessionRow>> ListSessions(int64_t couple_id, int64_t cursor, bool newest_first,
+                                               int limit) override {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    auto stmt = read_db_->Prepare(
+        std::string("SELECT ") + kSessionColumns + " FROM sessions s WHERE s.couple_id = ? AND " +
+        // Two statements rather than "(?2 = 0 OR s.id < ?2)", which hides the range from the
+        // planner: each walks sessions_by_couple from the cursor.
+        (!newest_first ? "s.id > ?2 ORDER BY s.id"
+         : cursor == 0 ? "s.id > ?2 ORDER BY s.id DESC"
+                       : "s.id < ?2 ORDER BY s.id DESC") +
+        " LIMIT ?3");
+    stmt.Bind(1, couple_id).Bind(2, cursor).Bind(3, static_cast<int64_t>(limit));
+    std::vector<SessionRow> out;
+    while (stmt.Step()) out.push_back(ReadSessionRow(stmt));
+    if (stmt.error_code() != SQLITE_DONE) return Failed();
+    return out;
+  }
+
+  Result<std::vector<CommitmentRecord>> CommitmentsOf(const std::vector<int64_t>& session_ids,
+                                                      const std::string& today) override {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    std::vector<CommitmentRecord> out;
+    for (int64_t id : session_ids) {
+      auto stmt = read_db_->Prepare(CommitmentQuery("c.session_id = ?2", "c.seq"));
+      stmt.Bind(1, today).Bind(2, id);
+      auto some = ReadCommitments(*read_db_, stmt);
+      if (!some.ok()) return some.error();
+      for (auto& c : some.value()) out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  Result<std::vector<CommitmentRecord>> ListCommitments(int64_t couple_id, const std::string& today,
+                                                        bool open_only, int offset,
+                                                        int limit) override {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    // Two index walks instead of one sort of every commitment: the due ones by date
+    // (commitments_open_by_date), then the others newest first (commitments_by_couple).
+    const std::string due_where =
+        "c.couple_id = ?2 AND c.check_in_date != '' AND c.status NOT IN (1, 3) AND "
+        "c.check_in_date <= ?1";
+    std::vector<CommitmentRecord> out;
+    {
+      auto stmt =
+          read_db_->Prepare(CommitmentQuery(due_where, "c.check_in_date, c.id LIMIT ?3 OFFSET ?4"));
+      stmt.Bind(1, today)
+          .Bind(2, couple_id)
+          .Bind(3, static_cast<int64_t>(limit))
+          .Bind(4, static_cast<int64_t>(offset));
+      auto due = ReadCommitments(*read_db_, stmt);
+      if (!due.ok()) return due.error();
+      out = std::move(due).value();
+    }
+    if (static_cast<int>(out.size()) >= limit) return out;
+    int64_t due_count = 0;
+    {
+      auto stmt = read_db_->Prepare("SELECT count(*) FROM commitments c WHERE " + due_where);
+      stmt.Bind(1, today).Bind(2, couple_id);
+      if (!stmt.Step()) return Failed();
+      due_count = stmt.Int(0);
+    }
+    auto stmt = read_db_->Prepare(CommitmentQuery(
+        std::string("c.couple_id = ?2 AND NOT (c.check_in_date != '' AND c.status NOT IN (1, 3) "
+                    "AND c.check_in_date <= ?1)") +
+            (open_only ? " AND c.status NOT IN (1, 3)" : ""),
+        "c.id DESC LIMIT ?3 OFFSET ?4"));
+    stmt.Bind(1, today)
+        .Bind(2, couple_id)
+        .Bind(3, static_cast<int64_t>(limit - static_cast<int>(out.size())))
+        .Bind(4, std::max<int64_t>(0, offset - due_count));
+    auto rest = ReadCommitments(*read_db_, stmt);
+    if (!rest.ok()) return rest.error();
+    for (auto& c : rest.value()) out.push_back(std::move(c));
+    return out;
+  }
+
+  Result<CommitmentRecord> RecordFollowThrough(int64_t couple_id, int64_t commitment_id,
+                                               const FollowThroughRecord& r,
+                                               const std::string& today) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    sql::Transaction tx(*db_);
+    if (!tx.begun().ok()) return Failed();
+    {
+      auto stmt = db_->Prepare("UPDATE commitments SET status = ? WHERE id = ? AND couple_id = ?");
+      stmt.Bind(1, static_cast<int64_t>(r.status)).Bind(2, commitment_id).Bind(3, couple_id);
+      if (stmt.Run() != SQLITE_DONE) return Failed();
+      if (sqlite3_changes(db_->raw()) == 0) {
+        return MakeError(v1::NOT_FOUND, "there is no such commitment");
+      }
+    }
+    {
+      auto stmt = db_->Prepare(
+          "INSERT INTO follow_through(commitment_id, status, note, by_id, at_ms) "
+          "VALUES(?,?,?,?,?)");
+      stmt.Bind(1, commitment_id)
+          .Bind(2, static_cast<int64_t>(r.status))
+          .Bind(3, r.note)
+          .Bind(4, r.by_id)
+          .Bind(5, r.at_ms);
+      if (stmt.Run() != SQLITE_DONE) return Failed();
+    }
+    Result<std::vector<CommitmentRecord>> now = Failed();
+    {
+      auto stmt = db_->Prepare(CommitmentQuery("c.id = ?2", "c.id"));
+      stmt.Bind(1, today).Bind(2, commitment_id);
+      now = ReadCommitments(*db_, stmt);
+    }
+    if (!now.ok() || now.value().size() != 1) return Failed();
+    if (!tx.Commit().ok()) return Failed();
+    return std::move(now.value().front());
+  }
+
   Status Migrate() {
     std::lock_guard<std::mutex> lock(mu_);
     int version = VersionLocked();
@@ -248,6 +433,10 @@ class SqliteStore final : public Store {
       if (!tx.begun().ok()) return tx.begun();
       Status s = db_->Exec(kMigrations[v]);
       if (!s.ok()) return s;
+      if (v == 2) {
+        s = BackfillV3();
+        if (!s.ok()) return s;
+      }
       s = db_->Exec("PRAGMA user_version = " + std::to_string(v + 1));
       if (!s.ok()) return s;
       s = tx.Commit();
@@ -458,11 +647,90 @@ class SqliteStore final : public Store {
     return r;
   }
 
+  // REQUIRES: the statement selects kSessionColumns.
   static SessionRow ReadSessionRow(const sql::Stmt& stmt) {
-    SessionRow row{stmt.Int(0), stmt.Int(1),  stmt.Int(2),
-                   stmt.Int(3), std::nullopt, static_cast<v1::Outcome>(stmt.Int(5))};
+    SessionRow row;
+    row.id = stmt.Int(0);
+    row.couple_id = stmt.Int(1);
+    row.opened_by = stmt.Int(2);
+    row.opened_ms = stmt.Int(3);
     if (!stmt.IsNull(4)) row.closed_ms = stmt.Int(4);
+    row.outcome = static_cast<v1::Outcome>(stmt.Int(5));
+    row.topic = stmt.Text(6);
+    row.breaks = static_cast<uint32_t>(stmt.Int(7));
+    row.last_seq = static_cast<uint64_t>(stmt.Int(8));
+    row.last_event_ms = stmt.Int(9);
     return row;
+  }
+
+  // Reads the rows of `stmt` (kCommitmentColumns, then `due`) and their follow-through from `db`.
+  Result<std::vector<CommitmentRecord>> ReadCommitments(sql::Db& db, sql::Stmt& stmt) {
+    std::vector<CommitmentRecord> out;
+    while (stmt.Step()) {
+      CommitmentRecord c;
+      c.id = stmt.Int(0);
+      c.couple_id = stmt.Int(1);
+      c.session_id = stmt.Int(2);
+      c.seq = static_cast<uint64_t>(stmt.Int(3));
+      c.owner_side = static_cast<v1::Side>(stmt.Int(4));
+      c.text = stmt.Text(5);
+      c.check_in_date = stmt.Text(6);
+      c.made_ms = stmt.Int(7);
+      c.status = static_cast<v1::FollowThroughStatus>(stmt.Int(8));
+      c.session_opened_by = stmt.Int(9);
+      c.topic = stmt.Text(10);
+      c.due = stmt.Int(11) != 0;
+      out.push_back(std::move(c));
+    }
+    if (stmt.error_code() != SQLITE_DONE) return Failed();
+    for (auto& c : out) {
+      auto f = db.Prepare(
+          "SELECT status, note, by_id, at_ms FROM follow_through WHERE commitment_id = ? "
+          "ORDER BY id");
+      f.Bind(1, c.id);
+      while (f.Step()) {
+        c.follow_through.push_back(FollowThroughRecord{
+            static_cast<v1::FollowThroughStatus>(f.Int(0)), f.Text(1), f.Int(2), f.Int(3)});
+      }
+      if (f.error_code() != SQLITE_DONE) return Failed();
+    }
+    return out;
+  }
+
+  // Commitments of `where` (with parameters from 2 on), `today` bound as parameter 1.
+  static std::string CommitmentQuery(const std::string& where, const std::string& order) {
+    return std::string("SELECT ") + kCommitmentColumns +
+           ", (c.check_in_date != '' AND c.check_in_date <= ?1 AND c.status NOT IN (1, 3)) AS due "
+           "FROM commitments c JOIN sessions s ON s.id = c.session_id WHERE " +
+           where + " ORDER BY " + order;
+  }
+
+  // Fills what migration 3 added for the sessions stored before it, by folding their events.
+  // REQUIRES: inside the migration's transaction.
+  Status BackfillV3() {
+    std::vector<std::pair<int64_t, int64_t>> sessions;  // id, couple
+    {
+      auto stmt = db_->Prepare("SELECT id, couple_id FROM sessions ORDER BY id");
+      while (stmt.Step()) sessions.emplace_back(stmt.Int(0), stmt.Int(1));
+      if (stmt.error_code() != SQLITE_DONE) return Failed();
+    }
+    SqliteSessionTx tx(*db_);
+    for (auto [id, couple] : sessions) {
+      session::State state;
+      auto stmt = db_->Prepare("SELECT payload FROM events WHERE session_id = ? ORDER BY seq");
+      stmt.Bind(1, id);
+      while (stmt.Step()) {
+        v1::SessionEvent e;
+        if (!e.ParseFromString(stmt.Text(0))) {
+          return MakeError(v1::INTERNAL, "a stored event does not parse");
+        }
+        size_t known = state.commitments.size();
+        session::Apply(state, e);
+        if (Status s = RecordFold(tx, couple, state, known, e.at_unix_ms()); !s.ok()) return s;
+      }
+      if (stmt.error_code() != SQLITE_DONE) return Failed();
+    }
+    return Status();
   }
 
   struct WriteRequest {

@@ -10,6 +10,10 @@
 #include <functional>
 #include <future>
 
+#include <sqlite3.h>
+
+#include "common/session/sample.h"
+#include "server/session_record.h"
 #include "server/store.h"
 
 namespace mend {
@@ -74,9 +78,9 @@ class SqliteStoreTest : public testing::Test {
 };
 
 TEST_F(SqliteStoreTest, SchemaIsAtTheNewestVersionAndStaysThereOnReopen) {
-  EXPECT_EQ(store_->SchemaVersion(), 2);
+  EXPECT_EQ(store_->SchemaVersion(), 3);
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 2);
+  EXPECT_EQ(store_->SchemaVersion(), 3);
 }
 
 TEST_F(SqliteStoreTest, CreateAndFindAccount) {
@@ -474,6 +478,145 @@ TEST_F(SessionLogTest, WritesQueuedDuringACommitShareTheNextOne) {
   // The first group may hold one write or all of them; the rest came in one more group at most.
   EXPECT_LE(groups - groups_before, 2u);
   EXPECT_EQ(store_->LoadEvents(id, 0).value().size(), static_cast<size_t>(kWrites) + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// History: summaries, commitments, follow-through, and the migration that fills them for older
+// databases.
+
+class HistoryStoreTest : public SessionLogTest {
+ protected:
+  // A whole repaired session by the rules (2 commitments, A's dated `plan_date`), stored as the
+  // live server stores it: the events, then the summary and commitments of their fold.
+  int64_t StoreSession(const std::string& topic, const std::string& plan_date, bool summarise) {
+    v1::Account a, b;
+    a.set_display_name("Alice");
+    b.set_display_name("Bob");
+    auto log =
+        session::PlayTurns(0, topic, a, b, kNow, 1000, session::SampleConversation(2, plan_date));
+    EXPECT_TRUE(log.ok()) << log.error().message;
+    int64_t id = 0;
+    Status s = WriteAndWait(*store_, [&](SessionTx& tx) -> Status {
+      auto r = tx.InsertSession(couple_, a_.id, kNow);
+      if (!r.ok()) return r.status();
+      id = r.value();
+      session::State state;
+      for (auto e : log.value()) {
+        e.set_session_id(id);
+        if (Status st = tx.InsertEvent(e); !st.ok()) return st;
+        session::Apply(state, e);
+      }
+      const auto& last = log.value().back();
+      if (summarise) {
+        if (Status st = RecordFold(tx, couple_, state, 0, last.at_unix_ms()); !st.ok()) return st;
+      }
+      return tx.CloseSession(id, last.closed().outcome(), last.at_unix_ms());
+    });
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return id;
+  }
+};
+
+TEST_F(HistoryStoreTest, SessionsStoredBeforeVersion3AreSummarisedByTheMigration) {
+  int64_t id = StoreSession("the bills", "2026-12-06", /*summarise=*/false);
+  // Take the database back to schema 2, as an older Mend left it.
+  store_.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    const char* downgrade =
+        "DROP TABLE follow_through; DROP TABLE commitments;"
+        "ALTER TABLE sessions DROP COLUMN topic; ALTER TABLE sessions DROP COLUMN breaks;"
+        "ALTER TABLE sessions DROP COLUMN last_seq; ALTER TABLE sessions DROP COLUMN last_event_ms;"
+        "PRAGMA user_version = 2;";
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+  Open();
+  EXPECT_EQ(store_->SchemaVersion(), 3);
+  auto rows = store_->ListSessions(couple_, 0, true, 10);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows.value().size(), 1u);
+  const SessionRow& row = rows.value()[0];
+  EXPECT_EQ(row.id, id);
+  EXPECT_EQ(row.topic, "the bills");
+  EXPECT_EQ(row.last_seq, 27u + 5 * 2);
+  EXPECT_EQ(row.outcome, v1::REPAIRED);
+  auto commitments = store_->CommitmentsOf({id}, "2026-12-07");
+  ASSERT_TRUE(commitments.ok());
+  ASSERT_EQ(commitments.value().size(), 2u);
+  EXPECT_EQ(commitments.value()[0].owner_side, v1::SIDE_A);
+  EXPECT_EQ(commitments.value()[0].check_in_date, "2026-12-06");
+  EXPECT_TRUE(commitments.value()[0].due);
+  EXPECT_EQ(commitments.value()[1].owner_side, v1::SIDE_B);
+  EXPECT_FALSE(commitments.value()[1].due);
+  EXPECT_EQ(commitments.value()[1].text, "We sit down on the first Sunday of the month.");
+}
+
+TEST_F(HistoryStoreTest, ListSessionsPagesBothWays) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(StoreSession("t" + std::to_string(i), "", true));
+  auto newest = store_->ListSessions(couple_, 0, true, 2).value();
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(newest[0].id, ids[4]);
+  EXPECT_EQ(newest[1].id, ids[3]);
+  auto older = store_->ListSessions(couple_, newest[1].id, true, 10).value();
+  ASSERT_EQ(older.size(), 3u);
+  EXPECT_EQ(older[0].id, ids[2]);
+  EXPECT_EQ(older[2].id, ids[0]);
+  auto oldest = store_->ListSessions(couple_, ids[1], false, 10).value();
+  ASSERT_EQ(oldest.size(), 3u);
+  EXPECT_EQ(oldest[0].id, ids[2]);
+  // Another couple's cursor shows nothing of this one.
+  EXPECT_TRUE(store_->ListSessions(couple_ + 1, 0, true, 10).value().empty());
+}
+
+TEST_F(HistoryStoreTest, DueCommitmentsComeFirstAcrossPages) {
+  // Dates: 5 sessions, A's plans dated 2026-12-01..05, B's plans undated.
+  for (int day = 5; day >= 1; --day) StoreSession("s", "2026-12-0" + std::to_string(day), true);
+  auto all = store_->ListCommitments(couple_, "2026-12-03", false, 0, 100).value();
+  ASSERT_EQ(all.size(), 10u);
+  // Due (date <= today, open): the 1st, 2nd and 3rd, oldest date first; then the rest newest first.
+  EXPECT_EQ(all[0].check_in_date, "2026-12-01");
+  EXPECT_EQ(all[1].check_in_date, "2026-12-02");
+  EXPECT_EQ(all[2].check_in_date, "2026-12-03");
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(all[i].due);
+  for (size_t i = 3; i < all.size(); ++i) {
+    EXPECT_FALSE(all[i].due);
+    if (i > 3) EXPECT_GT(all[i - 1].id, all[i].id);
+  }
+  // Pages of 2 walk the same order, across the boundary between due and not.
+  std::vector<int64_t> paged;
+  for (int offset = 0; offset < 12; offset += 2) {
+    auto page = store_->ListCommitments(couple_, "2026-12-03", false, offset, 2);
+    ASSERT_TRUE(page.ok());
+    for (const auto& c : page.value()) paged.push_back(c.id);
+  }
+  ASSERT_EQ(paged.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(paged[i], all[i].id);
+
+  // Kept is no longer due, and open_only leaves it out; the follow-through is kept in order.
+  int64_t first = all[0].id;
+  auto kept =
+      store_->RecordFollowThrough(couple_, first, {v1::NOT_YET, "soon", a_.id, kNow}, "2026-12-03");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(kept.value().due);
+  kept = store_->RecordFollowThrough(couple_, first, {v1::KEPT, "done", b_.id, kNow + 1},
+                                     "2026-12-03");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_FALSE(kept.value().due);
+  EXPECT_EQ(kept.value().status, v1::KEPT);
+  ASSERT_EQ(kept.value().follow_through.size(), 2u);
+  EXPECT_EQ(kept.value().follow_through[0].note, "soon");
+  EXPECT_EQ(kept.value().follow_through[1].by_id, b_.id);
+  auto open = store_->ListCommitments(couple_, "2026-12-03", true, 0, 100).value();
+  EXPECT_EQ(open.size(), 9u);
+  for (const auto& c : open) EXPECT_NE(c.id, first);
+  // Another couple cannot touch it.
+  EXPECT_EQ(
+      store_->RecordFollowThrough(couple_ + 1, first, {v1::MISSED, "", a_.id, kNow}, "").code(),
+      v1::NOT_FOUND);
 }
 
 }  // namespace

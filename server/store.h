@@ -47,6 +47,36 @@ struct SessionRow {
   TimeMs opened_ms = 0;
   std::optional<TimeMs> closed_ms;
   v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED;
+  // What history shows, kept up to date with every commit (SessionTx::UpdateSummary).
+  std::string topic;
+  uint32_t breaks = 0;
+  uint64_t last_seq = 0;
+  TimeMs last_event_ms = 0;
+};
+
+struct FollowThroughRecord {
+  v1::FollowThroughStatus status = v1::FOLLOW_THROUGH_UNSPECIFIED;
+  std::string note;
+  int64_t by_id = 0;  // account
+  TimeMs at_ms = 0;
+};
+
+// A plan made in repair and accepted: a commitment, and what was recorded of it since.
+struct CommitmentRecord {
+  int64_t id = 0;
+  int64_t couple_id = 0;
+  int64_t session_id = 0;
+  uint64_t seq = 0;  // the event that made the plan
+  v1::Side owner_side = v1::SIDE_UNSPECIFIED;
+  std::string text;
+  std::string check_in_date;  // YYYY-MM-DD or empty
+  TimeMs made_ms = 0;
+  // Filled by reads:
+  v1::FollowThroughStatus status = v1::FOLLOW_THROUGH_UNSPECIFIED;  // the latest
+  std::vector<FollowThroughRecord> follow_through;                  // oldest first
+  int64_t session_opened_by = 0;  // side A's account, to name the owner
+  std::string topic;
+  bool due = false;  // the check-in date has come (as of `today`) and it is not kept or missed
 };
 
 // A move's client command id and the events it produced, so that a resend is answered the same.
@@ -67,6 +97,11 @@ class SessionTx {
   virtual Status InsertEvent(const v1::SessionEvent& event) = 0;
   virtual Status InsertCommand(int64_t session_id, const CommandRecord& command) = 0;
   virtual Status CloseSession(int64_t session_id, v1::Outcome outcome, TimeMs closed_ms) = 0;
+  // Records what history shows of the session after this write's events.
+  virtual Status UpdateSummary(int64_t session_id, const std::string& topic, uint32_t breaks,
+                               uint64_t last_seq, TimeMs last_event_ms) = 0;
+  // INTERNAL if the session already has a commitment made by that seq.
+  virtual Status InsertCommitment(const CommitmentRecord& commitment) = 0;
 };
 
 class Store {
@@ -120,6 +155,26 @@ class Store {
   virtual Result<std::vector<v1::SessionEvent>> LoadEvents(int64_t session_id,
                                                            uint64_t after_seq) = 0;
   virtual Result<std::vector<CommandRecord>> LoadCommands(int64_t session_id) = 0;
+
+  // History. The couple's sessions: newest first with id < cursor (cursor 0: from the newest), or
+  // oldest first with id > cursor. At most `limit`.
+  virtual Result<std::vector<SessionRow>> ListSessions(int64_t couple_id, int64_t cursor,
+                                                       bool newest_first, int limit) = 0;
+  // The commitments made in these sessions, by session then seq, with their follow-through.
+  // `today` (YYYY-MM-DD) decides which are due.
+  virtual Result<std::vector<CommitmentRecord>> CommitmentsOf(
+      const std::vector<int64_t>& session_ids, const std::string& today) = 0;
+  // The couple's commitments: due ones first (oldest check-in date first), then the others,
+  // newest first; skipping `offset`, at most `limit`.
+  virtual Result<std::vector<CommitmentRecord>> ListCommitments(int64_t couple_id,
+                                                                const std::string& today,
+                                                                bool open_only, int offset,
+                                                                int limit) = 0;
+  // Appends follow-through to a commitment of `couple_id` and returns the commitment as it is now.
+  // NOT_FOUND if there is no such commitment for that couple.
+  virtual Result<CommitmentRecord> RecordFollowThrough(int64_t couple_id, int64_t commitment_id,
+                                                       const FollowThroughRecord& record,
+                                                       const std::string& today) = 0;
   // How many group transactions the writer committed, and how many writes they held.
   virtual std::pair<uint64_t, uint64_t> WriterStats() = 0;
 };

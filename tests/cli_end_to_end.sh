@@ -116,6 +116,81 @@ out=$(printf 'more 1\nend\n' | as sam session join)
 [[ $out == *"You called it: please come back"* ]] || fail "no reminder to the caller: $out"
 ok "the caller asks for more time and is reminded to come back"
 
+# A repair from the terminal, one move per run, turn by turn as two people would: Alex's plan
+# becomes a commitment whose check-in date has passed.
+say() { local who=$1; shift; printf "$@" | as "$who" session join >/dev/null; }
+printf 'checkin 6\nquit\n' | as sam session start "money" >/dev/null
+say alex 'checkin 6\nquit\n'
+say sam 'statement\nworried\nthe bills come late\nwe could lose the flat\nto plan together\nquit\n'
+say alex 'reflect you worry about the flat\nquit\n'
+say sam 'yes\nquit\n'
+say alex 'validate that makes sense\nquit\n'
+say sam 'pass\nquit\n'
+say alex 'statement\nalone\nI do the bills\nit is a lot\nhelp with them\nquit\n'
+say sam 'reflect you feel alone with the bills\nquit\n'
+say alex 'yes\nquit\n'
+say sam 'validate that makes sense\nquit\n'
+say alex 'repair\nquit\n'
+say sam 'agree\nquit\n'
+for step in 'I left the bills to you' 'you carried them alone' 'I am sorry I left them to you' \
+            'I will set a monthly reminder --date 2026-01-05'; do
+  say alex "step $step\\nquit\\n"
+  say sam 'accept\nquit\n'
+done
+say sam 'end enough for tonight\n'
+ok "a repair played from the terminal"
+
+out=$(as alex history)
+[[ $out == *'"money"'* && $out == *'"chores"'* && $out == *'"the dishes"'* ]] || fail "history: $out"
+[[ $out == *"ended early, 1 break,"* ]] || fail "history breaks: $out"
+[[ $out == *"commitment #"*"Alex Kim: I will set a monthly reminder (check in 2026-01-05)"* ]] ||
+  fail "history commitments: $out"
+[[ $(printf '%s\n' "$out" | grep -m1 '^Session') == *'"money"'* ]] || fail "not newest first: $out"
+money=$(printf '%s\n' "$out" | sed -n 's/^Session \([0-9]*\) .*"money"$/\1/p')
+[ -n "$money" ] || fail "no session number for money: $out"
+[ "$(as alex history --per-page 1 --page 3 | grep -c '^Session')" = 1 ] || fail "paging"
+ok "history: newest first, outcome, breaks, commitments, pages"
+
+out=$(as sam replay "$money" --speed 0)
+[[ $out == *'[1] '*'Sam Rivera opened a session: "money"'* ]] || fail "replay start: $out"
+[[ $out == *"Alex Kim (4) makes a plan for next time: I will set a monthly reminder"* ]] ||
+  fail "replay plan: $out"
+[[ $out == *"The session is closed: ended early."* && $out == *"Replayed all "* ]] ||
+  fail "replay end: $out"
+ok "replay shows the session as it happened"
+out=$(as sam replay "$money" --speed 50 --max-pause 1)
+[[ $out == *"Replayed all "* ]] || fail "paced replay: $out"
+ok "a paced replay finishes"
+
+out=$(as sam commitments)
+[[ $(printf '%s\n' "$out" | head -1) == "#"*"I will set a monthly reminder"*"DUE" ]] ||
+  fail "due commitment not first: $out"
+cid=$(printf '%s\n' "$out" | head -1 | sed -n 's/^#\([0-9]*\) .*/\1/p')
+# Alex watches; Sam records follow-through; Alex sees it live.
+mkfifo "$work/watch"
+XDG_CONFIG_HOME="$work/alex" "$mend_bin" commitments --watch >"$work/watch" &
+watch_pid=$!
+exec 5<"$work/watch"
+while read -r -t 30 -u 5 line; do [[ $line == Watching* ]] && break; done
+[[ $line == Watching* ]] || fail "the watcher never started"
+as sam follow-through "$cid" kept "set it up on Sunday" >/dev/null
+read -r -t 30 -u 5 line || fail "no live update"
+[[ $line == "Update: #$cid "*"- kept: \"set it up on Sunday\" (Sam Rivera"* ]] || fail "update: $line"
+kill "$watch_pid"; wait "$watch_pid" 2>/dev/null || true
+exec 5<&-
+ok "follow-through recorded by one partner is seen live by the other"
+[[ $(as alex commitments --open) == "No open commitments." ]] || fail "kept is still open"
+must_fail "follow-through with an unknown status" as sam follow-through "$cid" perhaps
+must_fail "follow-through on a commitment that is not yours" as sam follow-through 99999 kept
+must_fail "replaying a session that is not yours" as sam replay 99999
+
+as alex export "$work/export.json" >/dev/null
+[ "$(stat -c %a "$work/export.json")" = 600 ] || fail "export mode $(stat -c %a "$work/export.json")"
+grep -q '"topic": "money"' "$work/export.json" || fail "export lacks the topic"
+grep -q '"note": "set it up on Sunday"' "$work/export.json" || fail "export lacks follow-through"
+[ "$(grep -c '"seq":' "$work/export.json")" -gt 40 ] || fail "export lacks events"
+ok "export writes the whole history as JSON, readable by its owner only"
+
 # The whole demo: two fresh partners, one complete session, two concurrent clients.
 demo_out=$("$mend_bin" demo --server "$url") || fail "mend demo failed: $demo_out"
 [[ $demo_out == *"Demo passed:"* ]] || fail "demo: $demo_out"
@@ -130,10 +205,11 @@ must_fail "whoami after logout" as sam whoami
 ok "logout signs out only this device"
 
 # Nothing secret reaches the server log.
-for secret in calm-waters-42 quiet-river-7 not-my-password "$code" "$(sed -n 's/^token=//p' "$work/sam-laptop/mend/credentials")"; do
+for secret in calm-waters-42 quiet-river-7 not-my-password "set it up on Sunday" \
+    "we could lose the flat" "I will set a monthly reminder" "$code" "$(sed -n 's/^token=//p' "$work/sam-laptop/mend/credentials")"; do
   if grep -qF -- "$secret" "$work/server.log"; then fail "server log contains a secret"; fi
 done
-ok "no password, token or invite code in the server log"
+ok "no password, token, invite code or words of a session in the server log"
 
 kill -TERM "$server_pid"
 wait "$server_pid" || fail "server exited non-zero on SIGTERM"

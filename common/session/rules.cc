@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/dates.h"
 #include "common/utf8.h"
 
 namespace mend::session {
@@ -40,20 +41,6 @@ Status CheckText(const std::string& text, size_t max, const std::string& what) {
 Status CheckOptionalText(const std::string& text, size_t max, const std::string& what) {
   if (utf8::Trim(text).empty()) return Status();
   return CheckText(text, max, what);
-}
-
-// A real calendar day written YYYY-MM-DD.
-bool IsDate(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  int year = std::stoi(s.substr(0, 4)), month = std::stoi(s.substr(5, 2));
-  int day = std::stoi(s.substr(8, 2));
-  if (month < 1 || month > 12 || day < 1) return false;
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
 }
 
 Status CheckContent(const v1::Move& move, const Config& config) {
@@ -101,7 +88,7 @@ Status CheckContent(const v1::Move& move, const Config& config) {
         if (step.step() != v1::PLAN) {
           return MakeError(v1::INVALID_ARGUMENT, "only a plan has a check-in date");
         }
-        if (!IsDate(step.check_in_date())) {
+        if (!dates::IsDate(step.check_in_date())) {
           return MakeError(v1::INVALID_ARGUMENT, "a check-in date looks like 2026-12-24");
         }
       }
@@ -175,6 +162,19 @@ Error OutOfTurn(const State& state, Side actor) {
 }
 
 }  // namespace
+
+bool State::operator==(const State& o) const {
+  return session_id == o.session_id && seq == o.seq && phase == o.phase && topic == o.topic &&
+         a.SerializeAsString() == o.a.SerializeAsString() &&
+         b.SerializeAsString() == o.b.SerializeAsString() && partners == o.partners &&
+         opened_ms == o.opened_ms && closed_ms == o.closed_ms && outcome == o.outcome &&
+         speaker == o.speaker && talk == o.talk && repair_proposed_by == o.repair_proposed_by &&
+         repairer == o.repairer && step == o.step && step_pending == o.step_pending &&
+         pending_step.SerializeAsString() == o.pending_step.SerializeAsString() &&
+         pending_step_seq == o.pending_step_seq && commitments == o.commitments &&
+         on_break == o.on_break && last_break_started_ms == o.last_break_started_ms &&
+         rechecking == o.rechecking && rechecked == o.rechecked && breaks == o.breaks;
+}
 
 Side Other(Side side) { return side == v1::SIDE_A ? v1::SIDE_B : v1::SIDE_A; }
 

@@ -74,6 +74,8 @@ struct Partner {
   bool repaired = false;  // has taken repair steps 1-4, each accepted
   std::optional<v1::Reconnection> reconnection;
   std::optional<uint32_t> rating;
+
+  bool operator==(const Partner&) const = default;
 };
 
 struct Commitment {
@@ -81,6 +83,8 @@ struct Commitment {
   std::string text;
   std::string check_in_date;  // YYYY-MM-DD or empty
   uint64_t seq = 0;           // the event that made the plan
+
+  bool operator==(const Commitment&) const = default;
 };
 
 // A break in progress. It suspends the phase; nothing else changes until it ends.
@@ -90,6 +94,8 @@ struct Break {
   TimeMs ends_ms = 0;
   bool extended = false;        // more time was asked for (once per break)
   std::array<bool, 2> ready{};  // [0] side A, [1] side B
+
+  bool operator==(const Break&) const = default;
 };
 
 struct State {
@@ -129,6 +135,10 @@ struct State {
   Partner& of(Side side) { return partners[side == v1::SIDE_A ? 0 : 1]; }
   const Partner& of(Side side) const { return partners[side == v1::SIDE_A ? 0 : 1]; }
   bool active() const { return phase != v1::PHASE_UNSPECIFIED && phase != v1::CLOSED; }
+
+  // Every field equal (messages by their bytes): a replay folds to the state lived.
+  // Keep it in step with the fields above.
+  bool operator==(const State& other) const;
 };
 
 Side Other(Side side);

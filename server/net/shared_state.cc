@@ -54,6 +54,7 @@ void SharedState::CloseToken(const std::string& digest) {
 
 void SharedState::Disconnected(uint64_t connection_id) {
   if (hub_) hub_->Disconnected(connection_id);
+  if (replayer_) replayer_->Disconnected(connection_id);
 }
 
 void SharedState::CloseAll() {

@@ -18,6 +18,7 @@
 
 #include "mend/v1/mend.pb.h"
 #include "server/api.h"
+#include "server/replayer.h"
 #include "server/session_hub.h"
 
 namespace mend::net {
@@ -31,6 +32,7 @@ class SharedState {
   Api& api() { return api_; }
   // Set once before serving.
   void set_hub(SessionHub* hub) { hub_ = hub; }
+  void set_replayer(Replayer* replayer) { replayer_ = replayer; }
   boost::asio::thread_pool& blocking() { return blocking_; }
   uint64_t NextConnectionId() { return ++last_connection_id_; }
 
@@ -47,7 +49,7 @@ class SharedState {
   void CloseToken(const std::string& digest);
   // Closes every connection (server shutdown).
   void CloseAll();
-  // A connection closed: it leaves its sessions.
+  // A connection closed: it leaves its sessions and its replays stop.
   void Disconnected(uint64_t connection_id);
 
  private:
@@ -55,6 +57,7 @@ class SharedState {
 
   Api& api_;
   SessionHub* hub_ = nullptr;
+  Replayer* replayer_ = nullptr;
   boost::asio::thread_pool& blocking_;
   const std::vector<std::string> origins_;
   std::atomic<uint64_t> last_connection_id_{0};

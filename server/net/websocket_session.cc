@@ -18,6 +18,7 @@ WebsocketSession::WebsocketSession(boost::asio::ip::tcp::socket&& socket,
 }
 
 WebsocketSession::~WebsocketSession() {
+  DropQueued(false);
   state_->Leave(id_);
   state_->Disconnected(id_);
   MEND_LOG(kInfo) << "conn " << id_ << " closed";
@@ -107,6 +108,12 @@ void WebsocketSession::Send(std::shared_ptr<const EncodedMessage> message) {
                     [self = shared_from_this(), m = std::move(message)]() { self->Enqueue(m); });
 }
 
+void WebsocketSession::Send(std::shared_ptr<const EncodedMessage> message,
+                            std::function<void(bool)> done) {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), m = std::move(message),
+                                         d = std::move(done)]() { self->Enqueue(m, d); });
+}
+
 void WebsocketSession::Close(CloseReason reason) {
   boost::asio::post(ws_.get_executor(),
                     [self = shared_from_this(), reason]() { self->StartClose(reason); });
@@ -120,18 +127,33 @@ void WebsocketSession::CloseIfToken(const std::string& digest) {
   });
 }
 
-void WebsocketSession::Enqueue(std::shared_ptr<const EncodedMessage> message) {
-  if (closing_) return;
+void WebsocketSession::Enqueue(std::shared_ptr<const EncodedMessage> message,
+                               std::function<void(bool)> done) {
+  if (closing_) {
+    if (done) done(false);
+    return;
+  }
   if (queue_.size() >= kMaxQueued) {
     MEND_LOG(kWarn) << "conn " << id_ << " fell behind by " << queue_.size()
                     << " messages; disconnecting";
     // The message being written must outlive its write.
-    queue_.erase(writing_ ? std::next(queue_.begin()) : queue_.begin(), queue_.end());
+    DropQueued(writing_);
+    if (done) done(false);
     StartClose(CloseReason::kTooSlow);
     return;
   }
-  queue_.push_back(Queued{std::move(message), format_});
+  queue_.push_back(Queued{std::move(message), format_, std::move(done)});
   if (!writing_) DoWrite();
+}
+
+void WebsocketSession::DropQueued(bool keep_front) {
+  auto first = keep_front && !queue_.empty() ? std::next(queue_.begin()) : queue_.begin();
+  std::vector<std::function<void(bool)>> told;
+  for (auto it = first; it != queue_.end(); ++it) {
+    if (it->done) told.push_back(std::move(it->done));
+  }
+  queue_.erase(first, queue_.end());
+  for (auto& done : told) done(false);
 }
 
 void WebsocketSession::DoWrite() {
@@ -150,11 +172,13 @@ void WebsocketSession::DoWrite() {
 }
 
 void WebsocketSession::OnWrite(beast::error_code ec, std::size_t /*bytes*/) {
+  auto done = std::move(queue_.front().done);
   queue_.pop_front();
+  if (done) done(!ec);
   if (ec) {
     MEND_LOG(kDebug) << "conn " << id_ << " write failed: " << ec.message();
     closing_ = true;
-    queue_.clear();
+    DropQueued(false);
     writing_ = false;
     return;
   }

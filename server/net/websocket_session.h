@@ -42,6 +42,8 @@ class WebsocketSession : public Outbox, public std::enable_shared_from_this<Webs
   // Thread-safe.
   uint64_t connection_id() const override { return id_; }
   void Send(std::shared_ptr<const EncodedMessage> message) override;
+  void Send(std::shared_ptr<const EncodedMessage> message,
+            std::function<void(bool written)> done) override;
   void Close(CloseReason reason);
   void CloseIfToken(const std::string& digest);
 
@@ -50,7 +52,10 @@ class WebsocketSession : public Outbox, public std::enable_shared_from_this<Webs
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void OnHandled(Outcome outcome);
-  void Enqueue(std::shared_ptr<const EncodedMessage> message);
+  void Enqueue(std::shared_ptr<const EncodedMessage> message,
+               std::function<void(bool)> done = nullptr);
+  // Drops every queued message but the one being written, telling their senders.
+  void DropQueued(bool keep_front);
   void DoWrite();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void StartClose(CloseReason reason);
@@ -66,6 +71,7 @@ class WebsocketSession : public Outbox, public std::enable_shared_from_this<Webs
   struct Queued {
     std::shared_ptr<const EncodedMessage> message;
     codec::Format format;
+    std::function<void(bool)> done;  // may be empty
   };
   std::deque<Queued> queue_;
   bool writing_ = false;
