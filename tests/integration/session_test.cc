@@ -254,6 +254,24 @@ TEST(Session, StrangersFindNothing) {
             v1::UNAUTHENTICATED);
 }
 
+TEST(Session, SigningInAsSomeoneElseLeavesTheSessionAtOnce) {
+  TestServer server;
+  Couple c(server, "sam", "alex");
+  auto loner = server.Register("loner");
+  Joined s(*c.a, *c.b, "private");
+  // Someone else signs in on Sam's connection: the partner sees Sam leave ...
+  ASSERT_TRUE(c.a->Login("loner", "calm-waters-42").ok());
+  ASSERT_TRUE(s.b.WaitForPresence(v1::Presence::LEFT));
+  uint64_t seen = s.a.state().seq;
+  // ... and what happens next never reaches that connection. A round trip on it after the move
+  // is answered comes after any push the move could have sent it.
+  ASSERT_TRUE(s.b.Act(moves::CheckIn(6)).ok());
+  ASSERT_TRUE(s.b.WaitForSeq(seen + 1));
+  ASSERT_TRUE(c.a->WhoAmI().ok());
+  EXPECT_EQ(s.a.state().seq, seen);
+  EXPECT_EQ(s.a.Act(moves::CheckIn(5)).code(), v1::NOT_FOUND);
+}
+
 TEST(Session, OneOpenSessionPerCoupleAndJoinFindsIt) {
   TestServer server;
   Couple c(server, "sam", "alex");
