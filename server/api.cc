@@ -21,6 +21,13 @@ v1::Account ToProto(const AccountRecord& r) {
 
 void SetError(v1::Reply* reply, const Error& e) { ToProto(e, reply->mutable_error()); }
 
+// Refusals are logged by code only: their messages may repeat what was sent.
+void LogRefusal(uint64_t connection_id, const v1::Reply& reply) {
+  if (!reply.has_error()) return;
+  MEND_LOG(kDebug) << "conn " << connection_id << " request " << reply.request_id()
+                   << " refused: " << ErrorCodeName(reply.error().code());
+}
+
 // Stores `r` in the reply via `setter`, or the error.
 template <typename T, typename Setter>
 void Fill(v1::Reply* reply, const Result<T>& r, Setter setter) {
@@ -111,10 +118,7 @@ void Api::Handle(ConnectionContext& conn, const v1::ClientMessage& message, Done
       }
     }
   }
-  if (reply->has_error()) {
-    MEND_LOG(kDebug) << "conn " << conn.connection_id << " request " << message.request_id()
-                     << " refused: " << ErrorCodeName(reply->error().code());
-  }
+  LogRefusal(conn.connection_id, *reply);
   done(std::move(out));
 }
 
@@ -196,10 +200,7 @@ bool Api::HandleHistory(ConnectionContext& conn, int64_t account_id,
   v1::Reply* reply = out.reply.mutable_reply();
   reply->set_request_id(message.request_id());
   auto finish = [&] {
-    if (reply->has_error()) {
-      MEND_LOG(kDebug) << "conn " << conn.connection_id << " request " << message.request_id()
-                       << " refused: " << ErrorCodeName(reply->error().code());
-    }
+    LogRefusal(conn.connection_id, *reply);
     done(std::move(out));
   };
   if (kind == C::kControlReplay) {
