@@ -74,7 +74,8 @@ struct Connection::Impl {
   std::map<uint64_t, std::optional<v1::Reply>> pending;
   std::deque<v1::Reply> unmatched;
   std::deque<v1::Push> pushes;
-  std::function<void(const v1::Push&)> push_handler;  // guarded by mu; called outside it
+  std::function<void(const v1::Push&)> push_handler;       // guarded by mu; called outside it
+  std::function<void(const v1::ServerMessage&)> observer;  // guarded by mu; called outside it
   std::optional<CloseInfo> closed;
   uint64_t next_request_id = 1;
 
@@ -101,6 +102,12 @@ struct Connection::Impl {
     if (message.ok()) {
       std::unique_lock<std::mutex> lock(mu);
       v1::ServerMessage& m = message.value();
+      if (observer) {
+        auto see = observer;
+        lock.unlock();
+        see(m);
+        lock.lock();
+      }
       if (m.has_push() && push_handler) {
         auto handler = push_handler;
         lock.unlock();
@@ -185,6 +192,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url,
                                                                          tcp::endpoint ep) {
           if (ec) return fail("connect", ec);
           beast::get_lowest_layer(p->ws).expires_never();
+          // A move is a small message; Nagle would hold it until the last one is acknowledged.
+          beast::error_code ignored;
+          beast::get_lowest_layer(p->ws).socket().set_option(tcp::no_delay(true), ignored);
           auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
           timeouts.handshake_timeout = p->options.timeout;
           p->ws.set_option(timeouts);
@@ -354,6 +364,11 @@ void Connection::SetPushHandler(std::function<void(const v1::Push&)> handler) {
     installed.set_value();
   });
   installed.get_future().wait();
+}
+
+void Connection::SetObserver(std::function<void(const v1::ServerMessage&)> observer) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->observer = std::move(observer);
 }
 
 void Connection::SendRaw(std::string bytes, bool text) { impl_->Write(std::move(bytes), text); }

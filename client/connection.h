@@ -80,6 +80,11 @@ class Connection {
   // connection. An empty handler restores the queue.
   void SetPushHandler(std::function<void(const v1::Push&)> handler);
 
+  // From now on `observer` sees every message the server sends, replies and pushes alike, in the
+  // order they arrive, on the connection's I/O thread, before the message is handed on. For
+  // tests and tools that check the server's ordering; it must not block. Empty removes it.
+  void SetObserver(std::function<void(const v1::ServerMessage&)> observer);
+
   // Sends bytes as they are (tests of malformed frames).
   void SendRaw(std::string bytes, bool text);
   // The next reply that answered no outstanding Call (a malformed frame's error has id 0).

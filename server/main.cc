@@ -55,6 +55,14 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.io_threads, "network threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_option("--hash-threads", options.hash_threads,
+                 "threads that hash passwords (register, login), at low priority")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--hash-queue", options.hash_queue,
+                 "sign-ins that may wait for a hash; past it they are told BUSY")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn, error or off")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}))
       ->capture_default_str();

@@ -2,7 +2,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -10,32 +9,32 @@
 
 #include "common/crypto.h"
 #include "common/log.h"
+#include "server/api/hash_pool.h"
+#include "server/live/replayer.h"
+#include "server/live/session_hub.h"
 #include "server/net/listener.h"
-#include "server/net/shared_state.h"
-#include "server/replayer.h"
-#include "server/session_hub.h"
-#include "server/store.h"
+#include "server/net/registry.h"
+#include "server/store/store.h"
 
 namespace mend {
 namespace {
 
 namespace asio = boost::asio;
 
+// The layers wired together: store <- live sessions and replays <- api <- network.
 class ServerImpl final : public Server {
  public:
   ServerImpl(const ServerOptions& options, std::unique_ptr<Store> store, const Clock& clock)
       : options_(options),
         store_(std::move(store)),
-        hub_(ioc_, *store_, clock, options.session,
+        hashes_(options.hash_threads, options.hash_queue),
+        hub_(ioc_, store_->log(), store_->writer(), clock, options.session,
              [this](int64_t account, const v1::ServerMessage& m) {
-               state_->PushToAccount(account, m);
+               registry_->PushToAccount(account, m);
              }),
-        replayer_(ioc_, *store_, clock),
-        api_(*store_, clock, options.api, &hub_, &replayer_),
-        blocking_(static_cast<size_t>(options.blocking_threads)),
-        state_(std::make_shared<net::SharedState>(api_, blocking_, options.allowed_origins)) {
-    state_->set_hub(&hub_);
-    state_->set_replayer(&replayer_);
+        replayer_(ioc_, store_->log(), clock),
+        api_(*store_, hashes_, clock, options.api, &hub_, &replayer_),
+        registry_(std::make_shared<net::Registry>(api_, hub_, replayer_, options.allowed_origins)) {
   }
 
   ~ServerImpl() override { Stop(); }
@@ -48,7 +47,7 @@ class ServerImpl final : public Server {
     if (ec) return MakeError(v1::INTERNAL, "not an IP address: " + options_.host);
     try {
       listener_ = std::make_shared<net::Listener>(
-          ioc_, asio::ip::tcp::endpoint(address, options_.port), state_);
+          ioc_, asio::ip::tcp::endpoint(address, options_.port), registry_);
     } catch (const boost::system::system_error& e) {
       return MakeError(v1::INTERNAL, "cannot listen on " + options_.host + ":" +
                                          std::to_string(options_.port) + ": " + e.code().message());
@@ -67,11 +66,13 @@ class ServerImpl final : public Server {
     if (stopped_) return;
     stopped_ = true;
     if (listener_) listener_->Stop();
-    state_->CloseAll();
+    registry_->CloseAll();
     hub_.Stop();
     replayer_.Stop();
-    // Messages being handled finish and their replies are queued before the I/O threads go.
-    blocking_.join();
+    // Sign-ins still waiting for a hash are dropped (their connections are closing); every
+    // write already queued is committed and answered, so nothing acknowledged is lost.
+    hashes_.Stop();
+    store_->writer().Flush();
     work_.reset();
     // Clients get a moment to answer the close handshake; then the loop is stopped regardless
     // (an idle HTTP keep-alive connection would otherwise hold it for its 30 s timeout).
@@ -81,20 +82,22 @@ class ServerImpl final : public Server {
     if (joined.wait_for(std::chrono::seconds(2)) == std::future_status::timeout) ioc_.stop();
     joined.wait();
     threads_.clear();
+    // Whatever the last messages queued meanwhile; nothing queues any more.
+    store_->writer().Flush();
     MEND_LOG(kInfo) << "server stopped";
   }
 
  private:
   ServerOptions options_;
-  std::unique_ptr<Store> store_;
   asio::io_context ioc_;
+  std::unique_ptr<Store> store_;
+  HashPool hashes_;
   SessionHub hub_;
   Replayer replayer_;
   Api api_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       asio::make_work_guard(ioc_)};
-  asio::thread_pool blocking_;
-  std::shared_ptr<net::SharedState> state_;
+  std::shared_ptr<net::Registry> registry_;
   std::shared_ptr<net::Listener> listener_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;

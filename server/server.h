@@ -18,7 +18,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "common/session/rules.h"
-#include "server/api.h"
+#include "server/api/api.h"
 
 namespace mend {
 
@@ -27,7 +27,9 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 picks a free port
   std::string db_path = "mend-data/mend.db";
   int io_threads = 2;
-  int blocking_threads = 2;  // password hashing and storage
+  // Password hashing runs on threads of its own, with a bounded queue: past it, BUSY.
+  int hash_threads = 2;
+  size_t hash_queue = 16;
   // Browser origins allowed to open a WebSocket ("https://mend.example"); clients that send no
   // Origin header (the mend program, tests) are always allowed.
   std::vector<std::string> allowed_origins;

@@ -4,13 +4,13 @@
 #include <boost/asio/strand.hpp>
 
 #include "common/log.h"
-#include "server/net/http_session.h"
+#include "server/net/http_connection.h"
 
 namespace mend::net {
 
 Listener::Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
-                   std::shared_ptr<SharedState> state)
-    : ioc_(ioc), acceptor_(boost::asio::make_strand(ioc)), state_(std::move(state)) {
+                   std::shared_ptr<Registry> registry)
+    : ioc_(ioc), acceptor_(boost::asio::make_strand(ioc)), registry_(std::move(registry)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -40,7 +40,11 @@ void Listener::OnAccept(boost::beast::error_code ec, boost::asio::ip::tcp::socke
     // Running out of descriptors must not stop the server accepting once some close.
     MEND_LOG(kWarn) << "accept failed: " << ec.message();
   } else {
-    std::make_shared<HttpSession>(std::move(socket), state_)->Run();
+    // Small messages go out at once: Nagle's wait for the peer's ACK would hold a reply back
+    // behind the push before it (tens of milliseconds on every move).
+    boost::system::error_code ignored;
+    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    std::make_shared<HttpConnection>(std::move(socket), registry_)->Run();
   }
   DoAccept();
 }

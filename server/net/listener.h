@@ -1,4 +1,4 @@
-// Accepts TCP connections and gives each its own strand and an HttpSession.
+// Accepts TCP connections (with TCP_NODELAY) and gives each its own strand and an HttpConnection.
 #ifndef MEND_SERVER_NET_LISTENER_H_
 #define MEND_SERVER_NET_LISTENER_H_
 
@@ -9,13 +9,13 @@
 
 namespace mend::net {
 
-class SharedState;
+class Registry;
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Binds `endpoint` (port 0 picks a free port). Throws boost::system::system_error on failure.
   Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
-           std::shared_ptr<SharedState> state);
+           std::shared_ptr<Registry> registry);
 
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   void Run();
@@ -28,7 +28,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::shared_ptr<SharedState> state_;
+  std::shared_ptr<Registry> registry_;
 };
 
 }  // namespace mend::net

@@ -8,7 +8,7 @@
 
 #include "client/demo_script.h"
 #include "client/session_client.h"
-#include "server/store.h"
+#include "server/store/store.h"
 #include "tests/integration/server_process.h"
 
 namespace mend::testing {
@@ -107,7 +107,7 @@ TEST(KillRestart, SigkillMidSessionLosesNothingAcknowledged) {
   // The log itself: 1..N, each once, equal to what both partners folded.
   auto store = OpenSqliteStore(db);
   ASSERT_TRUE(store.ok());
-  auto log = store.value()->LoadEvents(session_id, 0);
+  auto log = store.value()->log().LoadEvents(session_id, 0);
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log.value().size(), sa.events().size());
   for (size_t i = 0; i < log.value().size(); ++i) {
