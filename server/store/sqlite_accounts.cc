@@ -8,7 +8,8 @@ namespace mend::sqlite {
 namespace {
 
 template <typename BindFn>
-Result<AccountRecord> FindAccount(sql::Db& db, const std::string& where, BindFn bind) {
+Result<AccountRecord> FindAccount(sql::Db& db, const std::string& where, const char* unknown,
+                                  BindFn bind) {
   auto stmt = db.Prepare(
       "SELECT a.id, a.login, a.display_name, a.password_hash, a.created_ms, m.couple_id "
       "FROM accounts a LEFT JOIN couple_members m ON m.account_id = a.id WHERE " +
@@ -16,7 +17,7 @@ Result<AccountRecord> FindAccount(sql::Db& db, const std::string& where, BindFn 
   bind(stmt);
   if (!stmt.Step()) {
     if (stmt.error_code() != SQLITE_DONE) return sql::Failed();
-    return MakeError(v1::UNKNOWN_ACCOUNT, "there is no account with that login name");
+    return MakeError(v1::UNKNOWN_ACCOUNT, unknown);
   }
   AccountRecord r{stmt.Int(0), stmt.Text(1), stmt.Text(2), stmt.Text(3), stmt.Int(4), std::nullopt};
   if (!stmt.IsNull(5)) r.couple_id = stmt.Int(5);
@@ -34,12 +35,14 @@ std::optional<int64_t> CoupleIdOf(sql::Db& db, int64_t account_id) {
 
 Result<AccountRecord> SqliteAccounts::FindAccountByLogin(const std::string& login) {
   auto db = pool_.Acquire();
-  return FindAccount(*db, "a.login = ?", [&](sql::Stmt& s) { s.Bind(1, login); });
+  return FindAccount(*db, "a.login = ?", "there is no account with that login name",
+                     [&](sql::Stmt& s) { s.Bind(1, login); });
 }
 
 Result<AccountRecord> SqliteAccounts::FindAccountById(int64_t id) {
   auto db = pool_.Acquire();
-  return FindAccount(*db, "a.id = ?", [&](sql::Stmt& s) { s.Bind(1, id); });
+  return FindAccount(*db, "a.id = ?", "there is no such account",
+                     [&](sql::Stmt& s) { s.Bind(1, id); });
 }
 
 Result<TokenRecord> SqliteAccounts::FindToken(const std::string& digest, TimeMs now) {

@@ -53,12 +53,21 @@ std::vector<Status> SqliteWriter::Commit(std::vector<Request>& group) {
     return results;
   }
   SqliteWriteTx write_tx(*db_);
-  for (size_t i = 0; i < group.size(); ++i) {
+  bool broken = false;
+  for (size_t i = 0; i < group.size() && !broken; ++i) {
     // A failing write undoes only itself.
-    db_->Prepare("SAVEPOINT one_write").Run();
+    broken = db_->Prepare("SAVEPOINT one_write").Run() != SQLITE_DONE;
+    if (broken) break;
     results[i] = group[i].write(write_tx);
-    if (!results[i].ok()) db_->Prepare("ROLLBACK TO one_write").Run();
-    db_->Prepare("RELEASE one_write").Run();
+    if (!results[i].ok()) broken = db_->Prepare("ROLLBACK TO one_write").Run() != SQLITE_DONE;
+    if (!broken) broken = db_->Prepare("RELEASE one_write").Run() != SQLITE_DONE;
+    // An I/O error or a full disk can make SQLite abandon the whole transaction; what followed
+    // would run outside it, so the group stops here and fails as one.
+    broken = broken || sqlite3_get_autocommit(db_->raw()) != 0;
+  }
+  if (broken) {
+    std::fill(results.begin(), results.end(), Status(sql::Failed()));
+    return results;  // the Transaction rolls back what is left
   }
   if (!tx.Commit().ok()) {
     for (auto& r : results) {
