@@ -21,8 +21,9 @@
 #include "common/session/rules.h"
 #include "common/session/sample.h"
 #include "server/server.h"
-#include "server/session_record.h"
-#include "server/store.h"
+#include "server/store/session_record.h"
+#include "server/store/store.h"
+#include "server/store/write_and_wait.h"
 
 namespace mend {
 namespace {
@@ -43,11 +44,11 @@ std::vector<v1::SessionEvent> PlaySession(int rounds, const v1::Account& a, cons
 }
 
 // Writes a session through the store's writer, as the live server does (one write per session).
-void WriteSession(Store& store, int64_t couple, int64_t opened_by,
+void WriteSession(Writer& writer, int64_t couple, int64_t opened_by,
                   std::shared_ptr<std::vector<v1::SessionEvent>> events,
                   std::function<void(Status)> done) {
-  store.Write(
-      [=](SessionTx& tx) -> Status {
+  writer.Write(
+      [=](WriteTx& tx) -> Status {
         auto id = tx.InsertSession(couple, opened_by, events->front().at_unix_ms());
         if (!id.ok()) return id.status();
         session::State state;
@@ -95,11 +96,20 @@ int Run(int sessions, int rounds, int long_rounds, int reps, std::string db_path
     }
     Store& s = *store.value();
     auto hash = crypto::HashPassword(password, crypto::HashCost::kInteractive).value();
-    auto sam = s.CreateAccount("bench-sam", "Sam", hash, 0).value();
-    auto alex = s.CreateAccount("bench-alex", "Alex", hash, 0).value();
+    Writer& writer = s.writer();
+    auto sam = WriteAndWait(writer, [&](WriteTx& tx) {
+                 return tx.CreateAccount("bench-sam", "Sam", hash, 0);
+               }).value();
+    auto alex = WriteAndWait(writer, [&](WriteTx& tx) {
+                  return tx.CreateAccount("bench-alex", "Alex", hash, 0);
+                }).value();
     std::string digest = crypto::Digest("bench-invite");
-    (void)s.CreateInvite(digest, sam.id, 0, INT64_MAX / 2);
-    couple_id = s.AcceptInvite(digest, alex.id, 1).value().id;
+    (void)WriteAndWait(
+        writer, [&](WriteTx& tx) { return tx.CreateInvite(digest, sam.id, 0, INT64_MAX / 2); });
+    couple_id =
+        WriteAndWait(writer, [&](WriteTx& tx) { return tx.AcceptInvite(digest, alex.id, 1); })
+            .value()
+            .id;
     sam_id = sam.id;
     a.set_login("bench-sam");
     a.set_display_name("Sam");
@@ -122,7 +132,7 @@ int Run(int sessions, int rounds, int long_rounds, int reps, std::string db_path
       auto events = std::make_shared<std::vector<v1::SessionEvent>>(tmpl);
       TimeMs shift = first + i * day / 4;
       for (auto& e : *events) e.set_at_unix_ms(e.at_unix_ms() + shift);
-      WriteSession(s, couple_id, sam_id, events, [&](Status st) {
+      WriteSession(writer, couple_id, sam_id, events, [&](Status st) {
         std::lock_guard<std::mutex> lock(mu);
         if (!st.ok()) ++failed;
         if (--pending == 0) cv.notify_all();
@@ -130,7 +140,7 @@ int Run(int sessions, int rounds, int long_rounds, int reps, std::string db_path
     }
     std::unique_lock<std::mutex> lock(mu);
     cv.wait(lock, [&] { return pending == 0; });
-    auto [groups, writes] = s.WriterStats();
+    auto [groups, writes] = writer.Stats();
     std::printf("filled in %.1f s (%llu writes in %llu group commits), %d failed\n",
                 Ms(Clock::now() - start) / 1000, static_cast<unsigned long long>(writes),
                 static_cast<unsigned long long>(groups), failed);
