@@ -39,11 +39,13 @@ void SessionClient::HandlePush(const v1::Push& push) {
     on_presence = on_presence_;
   }
   if (on_other) return on_other(push);
-  cv_.notify_all();
   if (on_event) {
     for (const auto& e : folded) on_event(e);
   }
   if (on_presence && push.has_presence()) on_presence(push.presence());
+  // Waiters wake once the handlers have seen the event: an Act returns after its own events
+  // were shown.
+  cv_.notify_all();
 }
 
 std::vector<v1::SessionEvent> SessionClient::FoldLocked(
@@ -167,6 +169,11 @@ Result<v1::Accepted> SessionClient::Act(const v1::Move& move, const std::string&
   if (reply.value().has_error()) return FromProto(reply.value().error());
   if (!reply.value().has_accepted()) {
     return MakeError(v1::BAD_MESSAGE, "the server answered with something unexpected");
+  }
+  // The server sends the Accepted before the move's own events (mend.proto); they follow at
+  // once. Returning after they are folded keeps "my move is in the state" true for the caller.
+  if (!WaitForSeq(reply.value().accepted().last_seq())) {
+    return MakeError(v1::DEADLINE_EXCEEDED, "the move was accepted but its events did not arrive");
   }
   return reply.value().accepted();
 }

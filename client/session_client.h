@@ -39,7 +39,7 @@ class SessionClient {
   Result<v1::SessionJoined> Resume(Connection& conn);
   Status Leave();
 
-  // Sends a move with a fresh client command id.
+  // Sends a move with a fresh client command id; returns once its events are folded.
   Result<v1::Accepted> Act(const v1::Move& move);
   // Sends a move with the given command id (a resend after a reconnect uses the same id).
   Result<v1::Accepted> Act(const v1::Move& move, const std::string& command_id);

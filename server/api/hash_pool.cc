@@ -1,5 +1,7 @@
 #include "server/api/hash_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -50,8 +52,13 @@ size_t HashPool::queued() const {
 }
 
 void HashPool::Run() {
-  // Linux gives each thread its own nice value: hashing yields the core to the network thread.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+  // Hashing runs only when the core has nothing else to do (SCHED_IDLE): a network thread that
+  // wakes takes the core at once, so a flood of sign-ins never delays a move. Where that policy
+  // is refused, a high nice value does most of the same.
+  sched_param idle{};
+  if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0) {
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+  }
   for (;;) {
     std::function<void()> task;
     {

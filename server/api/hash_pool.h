@@ -4,8 +4,8 @@
 //
 //   if (auto busy = pool.TrySubmit([=] { ... hash, then answer ... })) reply BUSY, *busy seconds
 //
-// Its threads run at a lower CPU priority than the network's, so that on a busy core a live
-// move is served before the next hash.
+// Its threads run only when the core is otherwise idle (SCHED_IDLE), so that on a busy core a
+// live move is served before the next hash.
 #ifndef MEND_SERVER_API_HASH_POOL_H_
 #define MEND_SERVER_API_HASH_POOL_H_
 

@@ -81,15 +81,15 @@ Status Db::Exec(const std::string& sql) {
   return Status();
 }
 
-Stmt Db::Prepare(const std::string& sql) {
+Stmt Db::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return Stmt(it->second);
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
     // A statement that does not prepare is a bug in the code, not bad input.
     throw std::logic_error("sqlite prepare failed: " + std::string(sqlite3_errmsg(db_)) +
-                           " in: " + sql);
+                           " in: " + std::string(sql));
   }
   cache_.emplace(sql, stmt);
   return Stmt(stmt);

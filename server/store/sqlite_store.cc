@@ -15,12 +15,13 @@ namespace {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<sqlite::ReadPool> pool, std::unique_ptr<sql::Db> write_db)
+  SqliteStore(std::unique_ptr<sqlite::ReadPool> pool, std::unique_ptr<sql::Db> write_db,
+              std::unique_ptr<sql::Db> checkpoint_db)
       : pool_(std::move(pool)),
         accounts_(*pool_),
         log_(*pool_),
         history_(*pool_),
-        writer_(std::move(write_db)) {}
+        writer_(std::move(write_db), std::move(checkpoint_db)) {}
 
   int SchemaVersion() override { return sqlite::SchemaVersion(*pool_->Acquire()); }
   AccountStore& accounts() override { return accounts_; }
@@ -45,8 +46,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   if (Status s = sqlite::Migrate(*db.value()); !s.ok()) return s;
   auto pool = sqlite::ReadPool::Open(path, std::max(1, options.read_connections));
   if (!pool.ok()) return pool.error();
-  return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(std::move(pool).value(), std::move(db).value()));
+  auto checkpoint_db = sql::Db::Open(path);
+  if (!checkpoint_db.ok()) return checkpoint_db.error();
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
+      std::move(pool).value(), std::move(db).value(), std::move(checkpoint_db).value()));
 }
 
 }  // namespace mend

@@ -6,8 +6,13 @@
 
 namespace mend::sqlite {
 
-SqliteWriter::SqliteWriter(std::unique_ptr<sql::Db> db)
-    : db_(std::move(db)), thread_([this] { Loop(); }) {}
+SqliteWriter::SqliteWriter(std::unique_ptr<sql::Db> db, std::unique_ptr<sql::Db> checkpoint_db)
+    : db_(std::move(db)),
+      checkpointer_(*db_, std::move(checkpoint_db)),
+      thread_([this] { Loop(); }) {
+  // The pages every commit touches (the sessions' rows, the log's index) stay in memory.
+  (void)db_->Exec("PRAGMA cache_size = -32768");
+}
 
 SqliteWriter::~SqliteWriter() {
   {

@@ -12,14 +12,16 @@
 #include <thread>
 
 #include "server/store/sqlite.h"
+#include "server/store/sqlite_checkpointer.h"
 #include "server/store/writer.h"
 
 namespace mend::sqlite {
 
 class SqliteWriter final : public Writer {
  public:
-  // Starts the writer's thread on `db`. REQUIRES: the schema is migrated; nothing else writes.
-  explicit SqliteWriter(std::unique_ptr<sql::Db> db);
+  // Starts the writer's thread on `db`, with checkpoints on `checkpoint_db`. REQUIRES: the
+  // schema is migrated; nothing else writes.
+  SqliteWriter(std::unique_ptr<sql::Db> db, std::unique_ptr<sql::Db> checkpoint_db);
   // Commits everything queued, then stops the thread.
   ~SqliteWriter() override;
 
@@ -37,6 +39,7 @@ class SqliteWriter final : public Writer {
   std::vector<Status> Commit(std::vector<Request>& group);
 
   std::unique_ptr<sql::Db> db_;  // only the writer's thread touches it
+  Checkpointer checkpointer_;
 
   std::mutex mu_;
   std::condition_variable cv_;
