@@ -13,6 +13,17 @@ bool Registry::OriginAllowed(const std::string& origin) const {
   return origin.empty() || std::find(origins_.begin(), origins_.end(), origin) != origins_.end();
 }
 
+void Registry::Unbind(uint64_t connection_id, std::optional<int64_t> account_id) {
+  if (!account_id) return;
+  auto [first, last] = by_account_.equal_range(*account_id);
+  for (auto a = first; a != last; ++a) {
+    if (a->second == connection_id) {
+      by_account_.erase(a);
+      return;
+    }
+  }
+}
+
 void Registry::Join(uint64_t connection_id, const std::weak_ptr<WsConnection>& connection) {
   std::lock_guard<std::mutex> lock(mu_);
   connections_[connection_id] = Entry{connection, std::nullopt};
@@ -22,15 +33,7 @@ void Registry::Leave(uint64_t connection_id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = connections_.find(connection_id);
   if (it == connections_.end()) return;
-  if (it->second.account_id) {
-    auto [first, last] = by_account_.equal_range(*it->second.account_id);
-    for (auto a = first; a != last; ++a) {
-      if (a->second == connection_id) {
-        by_account_.erase(a);
-        break;
-      }
-    }
-  }
+  Unbind(connection_id, it->second.account_id);
   connections_.erase(it);
 }
 
@@ -38,15 +41,7 @@ void Registry::BindAccount(uint64_t connection_id, std::optional<int64_t> accoun
   std::lock_guard<std::mutex> lock(mu_);
   auto it = connections_.find(connection_id);
   if (it == connections_.end() || it->second.account_id == account_id) return;
-  if (it->second.account_id) {
-    auto [first, last] = by_account_.equal_range(*it->second.account_id);
-    for (auto a = first; a != last; ++a) {
-      if (a->second == connection_id) {
-        by_account_.erase(a);
-        break;
-      }
-    }
-  }
+  Unbind(connection_id, it->second.account_id);
   it->second.account_id = account_id;
   if (account_id) by_account_.emplace(*account_id, connection_id);
 }

@@ -51,6 +51,8 @@ class Registry {
 
  private:
   std::vector<std::shared_ptr<WsConnection>> Live(std::optional<int64_t> account_id);
+  // Forgets that `connection_id` is signed in as `account_id`. REQUIRES: mu_ held.
+  void Unbind(uint64_t connection_id, std::optional<int64_t> account_id);
 
   Api& api_;
   SessionHub& hub_;
