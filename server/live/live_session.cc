@@ -79,14 +79,13 @@ void LiveSession::Commit(std::vector<v1::SessionEvent> events, std::optional<Com
   writer_.Write(
       [shared, command, closes, id, couple, after, known](WriteTx& tx) -> Status {
         for (const auto& e : *shared) {
-          if (Status s = tx.InsertEvent(e); !s.ok()) return s;
+          // The command is kept on its first event, for resends.
+          const CommandRecord* by = command && e.seq() == command->first_seq ? &*command : nullptr;
+          if (Status s = tx.InsertEvent(e, by); !s.ok()) return s;
         }
         if (Status s = RecordFold(tx, couple, *after, known, shared->back().at_unix_ms());
             !s.ok()) {
           return s;
-        }
-        if (command) {
-          if (Status s = tx.InsertCommand(id, *command); !s.ok()) return s;
         }
         if (closes) {
           const auto& last = shared->back();

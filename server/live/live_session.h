@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
@@ -91,7 +92,14 @@ class LiveSession : public std::enable_shared_from_this<LiveSession> {
 
   session::State state_;
   std::vector<v1::SessionEvent> log_;
-  std::map<std::pair<int64_t, std::string>, CommandRecord> commands_;
+  // By (account, client command id): looked up on every move, so hashed.
+  struct CommandHash {
+    size_t operator()(const std::pair<int64_t, std::string>& key) const {
+      return std::hash<std::string>{}(key.second) ^
+             (std::hash<int64_t>{}(key.first) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  std::unordered_map<std::pair<int64_t, std::string>, CommandRecord, CommandHash> commands_;
   std::map<uint64_t, Subscriber> subscribers_;
   bool busy_ = false;
   bool stopped_ = false;

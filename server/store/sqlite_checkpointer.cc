@@ -4,9 +4,16 @@
 
 namespace mend::sqlite {
 
-Checkpointer::Checkpointer(sql::Db& writer, std::unique_ptr<sql::Db> db)
-    : db_(std::move(db)), thread_([this] { Loop(); }) {
+Checkpointer::Checkpointer(sql::Db& writer, std::unique_ptr<sql::Db> db, int frames)
+    : writer_(writer),
+      db_(std::move(db)),
+      step_(frames),
+      restart_(8 * frames),
+      next_due_(frames),
+      thread_([this] { Loop(); }) {
   sqlite3_wal_hook(writer.raw(), &Checkpointer::OnCommit, this);
+  // A WAL file that once grew under a burst is cut back when the WAL restarts.
+  (void)writer.Exec("PRAGMA journal_size_limit = 67108864");
 }
 
 Checkpointer::~Checkpointer() {
@@ -20,7 +27,17 @@ Checkpointer::~Checkpointer() {
 
 int Checkpointer::OnCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
   auto* me = static_cast<Checkpointer*>(self);
-  if (frames >= kFrames) {
+  // After a passive checkpoint the count stays high until the WAL restarts; asking again only
+  // once it has grown by another step keeps the background from copying the same hot pages
+  // over and over while the writer is busy.
+  if (frames < me->last_frames_) me->next_due_ = me->step_;
+  me->last_frames_ = frames;
+  bool due = frames >= me->restart_;  // catching up: pass after pass until the WAL restarts
+  if (frames >= me->next_due_) {
+    me->next_due_ = frames + me->step_;
+    due = true;
+  }
+  if (due) {
     {
       std::lock_guard<std::mutex> lock(me->mu_);
       me->due_ = true;
@@ -28,6 +45,20 @@ int Checkpointer::OnCommit(void* self, sqlite3* /*db*/, const char* /*name*/, in
     me->cv_.notify_one();
   }
   return SQLITE_OK;
+}
+
+void Checkpointer::BetweenGroups() {
+  if (last_frames_ < restart_ + step_) return;
+  // The background has been copying pass after pass, so little is left. Nothing else writes, so
+  // this copies to the end of the WAL unless the background holds the checkpoint lock (then it
+  // answers busy at once and the next group tries again) or a reader still needs an old frame.
+  int logged = 0, copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(writer_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged,
+                                     &copied);
+  if (rc == SQLITE_OK && copied == logged) {
+    last_frames_ = 0;
+    next_due_ = step_;
+  }
 }
 
 void Checkpointer::Loop() {

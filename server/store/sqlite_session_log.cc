@@ -49,7 +49,8 @@ Result<std::vector<v1::SessionEvent>> SqliteSessionLog::LoadEvents(int64_t sessi
 Result<std::vector<CommandRecord>> SqliteSessionLog::LoadCommands(int64_t session_id) {
   auto db = pool_.Acquire();
   auto stmt = db->Prepare(
-      "SELECT account_id, command_id, first_seq, last_seq FROM commands WHERE session_id = ?");
+      "SELECT command_by, command_id, seq, command_last_seq FROM events "
+      "WHERE session_id = ? AND command_id IS NOT NULL ORDER BY seq");
   stmt.Bind(1, session_id);
   std::vector<CommandRecord> out;
   while (stmt.Step()) {

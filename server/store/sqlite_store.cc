@@ -16,12 +16,12 @@ namespace {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<sqlite::ReadPool> pool, std::unique_ptr<sql::Db> write_db,
-              std::unique_ptr<sql::Db> checkpoint_db)
+              std::unique_ptr<sql::Db> checkpoint_db, int checkpoint_frames)
       : pool_(std::move(pool)),
         accounts_(*pool_),
         log_(*pool_),
         history_(*pool_),
-        writer_(std::move(write_db), std::move(checkpoint_db)) {}
+        writer_(std::move(write_db), std::move(checkpoint_db), checkpoint_frames) {}
 
   int SchemaVersion() override { return sqlite::SchemaVersion(*pool_->Acquire()); }
   AccountStore& accounts() override { return accounts_; }
@@ -49,7 +49,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
   auto checkpoint_db = sql::Db::Open(path);
   if (!checkpoint_db.ok()) return checkpoint_db.error();
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
-      std::move(pool).value(), std::move(db).value(), std::move(checkpoint_db).value()));
+      std::move(pool).value(), std::move(db).value(), std::move(checkpoint_db).value(),
+      std::max(1, options.checkpoint_frames)));
 }
 
 }  // namespace mend

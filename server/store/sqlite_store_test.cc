@@ -26,6 +26,13 @@ constexpr TimeMs kDay = 24LL * 3600 * 1000;
 // How long a test waits for something that should happen at once. Only a broken store takes this
 // long; the bound is there so that it fails the test instead of hanging it.
 constexpr auto kHang = std::chrono::seconds(10);
+// Takes a database from schema 4 back to 3, as an older Mend left it.
+constexpr const char* kUndoVersion4 =
+    "ALTER TABLE events DROP COLUMN command_id; ALTER TABLE events DROP COLUMN command_by;"
+    "ALTER TABLE events DROP COLUMN command_last_seq;"
+    "CREATE TABLE commands (session_id INTEGER NOT NULL, account_id INTEGER NOT NULL,"
+    "  command_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (session_id, account_id, command_id)) WITHOUT ROWID;";
 
 // Queues `write` without waiting; the future is its outcome. The promise is shared with the
 // writer's callback so that it outlives a test body that stops early.
@@ -166,9 +173,9 @@ class SqliteStoreTest : public testing::Test {
 };
 
 TEST_F(SqliteStoreTest, SchemaIsAtTheNewestVersionAndStaysThereOnReopen) {
-  EXPECT_EQ(store_->SchemaVersion(), 3);
+  EXPECT_EQ(store_->SchemaVersion(), 4);
   Reopen();
-  EXPECT_EQ(store_->SchemaVersion(), 3);
+  EXPECT_EQ(store_->SchemaVersion(), 4);
 }
 
 TEST_F(SqliteStoreTest, CreateAndFindAccount) {
@@ -581,8 +588,10 @@ TEST_F(SessionLogTest, AFailingWriteLeavesNothingBehind) {
 
 TEST_F(SessionLogTest, CommandsAreKeptForResends) {
   int64_t id = OpenSession();
-  ASSERT_TRUE(WriteAndWait(store_->writer(), [&](WriteTx& tx) {
-                return tx.InsertCommand(id, CommandRecord{a_.id, "cmd-1", 2, 3});
+  ASSERT_TRUE(WriteAndWait(store_->writer(), [&](WriteTx& tx) -> Status {
+                CommandRecord command{a_.id, "cmd-1", 2, 3};
+                if (Status st = tx.InsertEvent(MakeEvent(id, 2), &command); !st.ok()) return st;
+                return tx.InsertEvent(MakeEvent(id, 3));
               }).ok());
   Reopen();
   auto commands = store_->log().LoadCommands(id);
@@ -592,6 +601,46 @@ TEST_F(SessionLogTest, CommandsAreKeptForResends) {
   EXPECT_EQ(commands.value()[0].account_id, a_.id);
   EXPECT_EQ(commands.value()[0].first_seq, 2u);
   EXPECT_EQ(commands.value()[0].last_seq, 3u);
+}
+
+TEST_F(SessionLogTest, CommandsStoredBeforeVersion4MoveOntoTheirEvents) {
+  int64_t id = OpenSession();
+  ASSERT_TRUE(WriteAndWait(store_->writer(), [&](WriteTx& tx) -> Status {
+                for (uint64_t seq = 2; seq <= 4; ++seq) {
+                  if (Status st = tx.InsertEvent(MakeEvent(id, seq)); !st.ok()) return st;
+                }
+                return Status();
+              }).ok());
+  // Take the database back to schema 3, with the commands in their own table.
+  store_.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    std::string downgrade = std::string(kUndoVersion4) + "INSERT INTO commands VALUES(" +
+                            std::to_string(id) + ", " + std::to_string(a_.id) +
+                            ", 'cmd-a', 2, 3);"
+                            "INSERT INTO commands VALUES(" +
+                            std::to_string(id) + ", " + std::to_string(b_.id) +
+                            ", 'cmd-b', 4, 4);"
+                            "PRAGMA user_version = 3;";
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, downgrade.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+  Open();
+  EXPECT_EQ(store_->SchemaVersion(), 4);
+  auto commands = store_->log().LoadCommands(id);
+  ASSERT_TRUE(commands.ok());
+  ASSERT_EQ(commands.value().size(), 2u);
+  EXPECT_EQ(commands.value()[0].command_id, "cmd-a");
+  EXPECT_EQ(commands.value()[0].account_id, a_.id);
+  EXPECT_EQ(commands.value()[0].first_seq, 2u);
+  EXPECT_EQ(commands.value()[0].last_seq, 3u);
+  EXPECT_EQ(commands.value()[1].command_id, "cmd-b");
+  EXPECT_EQ(commands.value()[1].account_id, b_.id);
+  EXPECT_EQ(commands.value()[1].first_seq, 4u);
+  EXPECT_EQ(commands.value()[1].last_seq, 4u);
+  EXPECT_EQ(store_->log().LoadEvents(id, 0).value().size(), 4u);
 }
 
 TEST_F(SessionLogTest, WritesQueuedDuringACommitShareTheNextOne) {
@@ -617,6 +666,41 @@ TEST_F(SessionLogTest, WritesQueuedDuringACommitShareTheNextOne) {
   // The first group may hold one write or all of them; the rest came in one more group at most.
   EXPECT_LE(after.groups - before.groups, 2u);
   EXPECT_EQ(store_->log().LoadEvents(id, 0).value().size(), static_cast<size_t>(kWrites) + 1);
+}
+
+TEST_F(SessionLogTest, TheWalStaysBoundedWhileTheWriterIsNeverIdle) {
+  constexpr int kStep = 32;  // the writer finishes a checkpoint itself past 8 * kStep frames
+  SqliteOptions options;
+  options.checkpoint_frames = kStep;
+  Reopen(options);
+  int64_t id = OpenSession();
+  // Each write queues the next from its completion, so a new group is always waiting when one
+  // commits: the background checkpoint alone would never catch up.
+  constexpr int kWrites = 1200;
+  std::promise<void> finished;
+  std::atomic<int> failed{0};
+  std::function<void(int)> chain = [&](int seq) {
+    store_->writer().Write(
+        [id, seq](WriteTx& tx) {
+          return tx.InsertEvent(MakeEvent(id, static_cast<uint64_t>(seq), std::string(300, 'x')));
+        },
+        [&, seq](Status s) {
+          if (!s.ok()) ++failed;
+          if (seq - 1 < kWrites) {
+            chain(seq + 1);
+          } else {
+            finished.set_value();
+          }
+        });
+  };
+  chain(2);
+  ASSERT_EQ(finished.get_future().wait_for(kHang * 6), std::future_status::ready);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(store_->log().LoadEvents(id, 0).value().size(), static_cast<size_t>(kWrites) + 1);
+  // Every group writes a few pages, so the WAL would hold thousands of frames without a restart.
+  // The file keeps its longest length; one frame is a 4 KiB page and a 24-byte header.
+  auto wal = std::filesystem::file_size(path_ + "-wal");
+  EXPECT_LT(wal, 2u * 8 * kStep * (4096 + 24)) << wal << " bytes";
 }
 
 TEST_F(SessionLogTest, ReadsDoNotWaitForTheWriter) {
@@ -768,17 +852,18 @@ TEST_F(HistoryStoreTest, SessionsStoredBeforeVersion3AreSummarisedByTheMigration
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    const char* downgrade =
+    std::string downgrade =
+        std::string(kUndoVersion4) +
         "DROP TABLE follow_through; DROP TABLE commitments;"
         "ALTER TABLE sessions DROP COLUMN topic; ALTER TABLE sessions DROP COLUMN breaks;"
         "ALTER TABLE sessions DROP COLUMN last_seq; ALTER TABLE sessions DROP COLUMN last_event_ms;"
         "PRAGMA user_version = 2;";
     char* error = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &error), SQLITE_OK) << error;
+    ASSERT_EQ(sqlite3_exec(db, downgrade.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
     sqlite3_close(db);
   }
   Open();
-  EXPECT_EQ(store_->SchemaVersion(), 3);
+  EXPECT_EQ(store_->SchemaVersion(), 4);
   auto rows = store_->history().ListSessions(couple_, 0, true, 10);
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows.value().size(), 1u);

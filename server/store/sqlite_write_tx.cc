@@ -26,26 +26,22 @@ Result<int64_t> SqliteWriteTx::InsertSession(int64_t couple_id, int64_t opened_b
   return db_.LastInsertId();
 }
 
-Status SqliteWriteTx::InsertEvent(const v1::SessionEvent& event) {
-  auto stmt =
-      db_.Prepare("INSERT INTO events(session_id, seq, at_ms, actor, payload) VALUES(?,?,?,?,?)");
+Status SqliteWriteTx::InsertEvent(const v1::SessionEvent& event, const CommandRecord* command) {
+  auto stmt = db_.Prepare(
+      "INSERT INTO events(session_id, seq, at_ms, actor, payload, command_id, command_by, "
+      "command_last_seq) VALUES(?,?,?,?,?,?,?,?)");
   stmt.Bind(1, event.session_id())
       .Bind(2, static_cast<int64_t>(event.seq()))
       .Bind(3, event.at_unix_ms())
       .Bind(4, static_cast<int64_t>(event.actor()))
       .BindBlob(5, event.SerializeAsString());
-  return Done(stmt);
-}
-
-Status SqliteWriteTx::InsertCommand(int64_t session_id, const CommandRecord& c) {
-  auto stmt = db_.Prepare(
-      "INSERT INTO commands(session_id, account_id, command_id, first_seq, last_seq) "
-      "VALUES(?,?,?,?,?)");
-  stmt.Bind(1, session_id)
-      .Bind(2, c.account_id)
-      .Bind(3, c.command_id)
-      .Bind(4, static_cast<int64_t>(c.first_seq))
-      .Bind(5, static_cast<int64_t>(c.last_seq));
+  if (command) {
+    stmt.Bind(6, command->command_id)
+        .Bind(7, command->account_id)
+        .Bind(8, static_cast<int64_t>(command->last_seq));
+  } else {
+    stmt.BindNull(6).BindNull(7).BindNull(8);
+  }
   return Done(stmt);
 }
 

@@ -13,8 +13,8 @@ class SqliteWriteTx final : public WriteTx {
   explicit SqliteWriteTx(sql::Db& db) : db_(db) {}
 
   Result<int64_t> InsertSession(int64_t couple_id, int64_t opened_by, TimeMs opened_ms) override;
-  Status InsertEvent(const v1::SessionEvent& event) override;
-  Status InsertCommand(int64_t session_id, const CommandRecord& command) override;
+  using WriteTx::InsertEvent;
+  Status InsertEvent(const v1::SessionEvent& event, const CommandRecord* command) override;
   Status CloseSession(int64_t session_id, v1::Outcome outcome, TimeMs closed_ms) override;
   Status UpdateSummary(int64_t session_id, const std::string& topic, uint32_t breaks,
                        uint64_t last_seq, TimeMs last_event_ms) override;

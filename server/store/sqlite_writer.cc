@@ -6,9 +6,10 @@
 
 namespace mend::sqlite {
 
-SqliteWriter::SqliteWriter(std::unique_ptr<sql::Db> db, std::unique_ptr<sql::Db> checkpoint_db)
+SqliteWriter::SqliteWriter(std::unique_ptr<sql::Db> db, std::unique_ptr<sql::Db> checkpoint_db,
+                           int checkpoint_frames)
     : db_(std::move(db)),
-      checkpointer_(*db_, std::move(checkpoint_db)),
+      checkpointer_(*db_, std::move(checkpoint_db), checkpoint_frames),
       thread_([this] { Loop(); }) {
   // The pages every commit touches (the sessions' rows, the log's index) stay in memory.
   (void)db_->Exec("PRAGMA cache_size = -32768");
@@ -99,6 +100,7 @@ void SqliteWriter::Loop() {
       stats_.writes += group.size();
     }
     for (size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+    checkpointer_.BetweenGroups();
   }
 }
 

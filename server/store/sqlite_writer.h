@@ -19,9 +19,11 @@ namespace mend::sqlite {
 
 class SqliteWriter final : public Writer {
  public:
-  // Starts the writer's thread on `db`, with checkpoints on `checkpoint_db`. REQUIRES: the
-  // schema is migrated; nothing else writes.
-  SqliteWriter(std::unique_ptr<sql::Db> db, std::unique_ptr<sql::Db> checkpoint_db);
+  // Starts the writer's thread on `db`, with checkpoints on `checkpoint_db` every
+  // `checkpoint_frames` (see Checkpointer). REQUIRES: the schema is migrated; nothing else
+  // writes.
+  SqliteWriter(std::unique_ptr<sql::Db> db, std::unique_ptr<sql::Db> checkpoint_db,
+               int checkpoint_frames);
   // Commits everything queued, then stops the thread.
   ~SqliteWriter() override;
 

@@ -33,6 +33,10 @@ class Store {
 struct SqliteOptions {
   // Read connections; reads beyond this many at once wait for one to come free.
   int read_connections = 4;
+  // The WAL is copied back into the database in the background each time it has grown by this
+  // many pages (4 KiB each), and by the writer itself past nine times as many, so that it stays
+  // bounded under any load.
+  int checkpoint_frames = 1000;
 };
 
 // Opens or creates the SQLite database at `path` and migrates its schema to the newest version.

@@ -24,9 +24,11 @@ class WriteTx {
 
   // Sessions. SESSION_ALREADY_OPEN if the couple has an open session.
   virtual Result<int64_t> InsertSession(int64_t couple_id, int64_t opened_by, TimeMs opened_ms) = 0;
-  // INTERNAL if (session, seq) exists: the log never has a duplicate.
-  virtual Status InsertEvent(const v1::SessionEvent& event) = 0;
-  virtual Status InsertCommand(int64_t session_id, const CommandRecord& command) = 0;
+  // INTERNAL if (session, seq) exists: the log never has a duplicate. `command`, if not null, is
+  // the client command that wrote this event and those after it up to its last_seq, kept for
+  // resends. REQUIRES: command->first_seq == event.seq().
+  virtual Status InsertEvent(const v1::SessionEvent& event, const CommandRecord* command) = 0;
+  Status InsertEvent(const v1::SessionEvent& event) { return InsertEvent(event, nullptr); }
   virtual Status CloseSession(int64_t session_id, v1::Outcome outcome, TimeMs closed_ms) = 0;
   // Records what history shows of the session after this write's events.
   virtual Status UpdateSummary(int64_t session_id, const std::string& topic, uint32_t breaks,
