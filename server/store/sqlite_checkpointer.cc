@@ -42,19 +42,29 @@ int Checkpointer::OnCommit(void* self, sqlite3* /*db*/, const char* /*name*/, in
       std::lock_guard<std::mutex> lock(me->mu_);
       me->due_ = true;
     }
-    me->cv_.notify_one();
+    me->cv_.notify_all();
   }
   return SQLITE_OK;
 }
 
 void Checkpointer::BetweenGroups() {
   if (last_frames_ < restart_ + step_) return;
-  // The background has been copying pass after pass, so little is left. Nothing else writes, so
-  // this copies to the end of the WAL unless the background holds the checkpoint lock (then it
-  // answers busy at once and the next group tries again) or a reader still needs an old frame.
+  // The background has been copying pass after pass, so little is left; it lets the writer
+  // have the checkpoint lock after its current pass. Nothing else writes, so this copies to the
+  // end of the WAL unless a reader still needs an old frame (then the next group tries again).
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    writer_copying_ = true;
+    cv_.wait(lock, [this] { return !copying_; });
+  }
   int logged = 0, copied = 0;
   int rc = sqlite3_wal_checkpoint_v2(writer_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logged,
                                      &copied);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    writer_copying_ = false;
+  }
+  cv_.notify_all();
   if (rc == SQLITE_OK && copied == logged) {
     last_frames_ = 0;
     next_due_ = step_;
@@ -65,12 +75,18 @@ void Checkpointer::Loop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || due_; });
+      cv_.wait(lock, [this] { return stopping_ || (due_ && !writer_copying_); });
       if (stopping_) return;
       due_ = false;
+      copying_ = true;
     }
     // Passive: copies what no reader still needs, never blocks the writer or the readers.
     sqlite3_wal_checkpoint_v2(db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      copying_ = false;
+    }
+    cv_.notify_all();
   }
 }
 

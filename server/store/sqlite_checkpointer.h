@@ -46,6 +46,8 @@ class Checkpointer {
   std::mutex mu_;
   std::condition_variable cv_;
   bool due_ = false;
+  bool copying_ = false;         // a background pass is running
+  bool writer_copying_ = false;  // the writer is finishing the copy: no pass starts
   bool stopping_ = false;
   std::thread thread_;
 };
